@@ -1,0 +1,58 @@
+# Zibo Skills Online — make help lists the targets.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+# The embedded default: DEBUG on, SQLite, in-memory cache and channel layer, local media/.
+DEV := DJANGO_DEBUG=$${DJANGO_DEBUG:-1}
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help install run serve migrate seed test test-fast lint format check clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	touch $@
+
+install: $(BIN)/.installed ## Create .venv and install the pinned dependencies
+
+migrate: install ## Apply database migrations
+	$(DEV) $(BIN)/python manage.py migrate --noinput
+
+seed: migrate ## Load the demo data (idempotent)
+	$(DEV) $(BIN)/python manage.py seed_demo
+
+run: seed ## Install, migrate, seed and serve http://127.0.0.1:8000 (HTTP and WebSockets)
+	@echo ""
+	@echo "  Zibo Skills Online is starting on http://$(HOST):$(PORT)/"
+	@echo "    site        http://$(HOST):$(PORT)/"
+	@echo "    courses     http://$(HOST):$(PORT)/courses/"
+	@echo "    CMS admin   http://$(HOST):$(PORT)/admin/"
+	@echo "    API docs    http://$(HOST):$(PORT)/api/docs/"
+	@echo "    health      http://$(HOST):$(PORT)/healthz"
+	@echo "  Logins are listed above (demo / demo12345 is the learner). Ctrl-C stops."
+	@echo ""
+	$(DEV) $(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application
+
+test: install ## Run the test suite (SQLite and in-memory parts unless DATABASE_URL / REDIS_URL are set)
+	$(DEV) $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install ## ruff check and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install ## Fix what ruff can fix and format the code
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+check: install ## Django system checks and missing migrations
+	$(DEV) $(BIN)/python manage.py check --fail-level WARNING
+	$(DEV) $(BIN)/python manage.py makemigrations --check --dry-run
+
+clean: ## Remove the virtualenv, the SQLite database and local media
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm media staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,34 @@
+"""Every 4xx answer carries a human-readable ``detail`` (contract: Conventions)."""
+
+from django.http import JsonResponse
+from rest_framework import status
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def _first_message(errors) -> str:
+    """The first message of a (nested) validation error, prefixed with its field name."""
+    if isinstance(errors, dict):
+        for field, value in errors.items():
+            message = _first_message(value)
+            return message if field == "non_field_errors" else f"{field}: {message}"
+    if isinstance(errors, list) and errors:
+        return _first_message(errors[0])
+    return str(errors)
+
+
+def exception_handler(exc, context):
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # Django's handler500 answers, without leaking the exception text.
+    data = response.data
+    if isinstance(data, list) or isinstance(data, dict) and "detail" not in data:
+        response.data = {"detail": _first_message(data), "errors": data}
+    return response
+
+
+def json_not_found(request, exception=None):
+    return JsonResponse({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
+
+
+def json_server_error(request):
+    return JsonResponse({"detail": "Server error; it has been logged."}, status=500)

@@ -1,0 +1,128 @@
+from rest_framework import serializers
+
+from courses.models import CoursePage, Lesson
+from learners.models import Enrollment, Learner
+
+
+class OccupationField(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class CourseListSerializer(serializers.ModelSerializer):
+    occupation = OccupationField(read_only=True)
+    level_name = serializers.CharField(source="get_level_display", read_only=True)
+    hours = serializers.FloatField(source="required_hours", read_only=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CoursePage
+        fields = [
+            "id",
+            "title",
+            "occupation",
+            "level",
+            "level_name",
+            "hours",
+            "open_enrolment",
+            "summary",
+            "url",
+        ]
+
+    def get_url(self, course) -> str:
+        return course.get_url(request=self.context.get("request"))
+
+
+class LessonSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    media_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Lesson
+        fields = ["id", "title", "kind", "duration", "required", "url", "media_url"]
+
+    def get_url(self, lesson) -> str:
+        course_url = self.context["course_url"]
+        return course_url + self.context["course"].reverse_subpage("lesson", args=[lesson.pk])
+
+    def get_media_url(self, lesson) -> str | None:
+        return lesson.media.url if lesson.media else None
+
+
+class CourseDetailSerializer(CourseListSerializer):
+    lessons = serializers.SerializerMethodField()
+
+    class Meta(CourseListSerializer.Meta):
+        fields = CourseListSerializer.Meta.fields + ["lessons"]
+
+    def get_lessons(self, course) -> list[dict]:
+        context = {**self.context, "course": course, "course_url": self.get_url(course)}
+        return LessonSerializer(course.lessons.all(), many=True, context=context).data
+
+
+class EnrollmentSerializer(serializers.ModelSerializer):
+    course_title = serializers.CharField(source="course.title", read_only=True)
+
+    class Meta:
+        model = Enrollment
+        fields = ["course", "course_title", "enrolled_at", "completed_at"]
+
+
+class MeSerializer(serializers.Serializer):
+    """The signed-in user's own profile; personal data masked."""
+
+    username = serializers.CharField()
+    real_name = serializers.SerializerMethodField()
+    id_number = serializers.SerializerMethodField()
+    phone = serializers.SerializerMethodField()
+    district = serializers.SerializerMethodField()
+    target_group = serializers.SerializerMethodField()
+    verified = serializers.SerializerMethodField()
+    enrollments = serializers.SerializerMethodField()
+
+    def _learner(self, user) -> Learner | None:
+        return getattr(user, "learner", None)
+
+    def get_real_name(self, user) -> str | None:
+        learner = self._learner(user)
+        return learner.real_name if learner else None
+
+    def get_id_number(self, user) -> str | None:
+        learner = self._learner(user)
+        return learner.masked_id_number if learner else None
+
+    def get_phone(self, user) -> str | None:
+        learner = self._learner(user)
+        return learner.masked_phone if learner else None
+
+    def get_district(self, user) -> str | None:
+        learner = self._learner(user)
+        return learner.district if learner else None
+
+    def get_target_group(self, user) -> str | None:
+        learner = self._learner(user)
+        return learner.target_group if learner else None
+
+    def get_verified(self, user) -> bool:
+        learner = self._learner(user)
+        return bool(learner and learner.verified)
+
+    def get_enrollments(self, user) -> list[dict]:
+        learner = self._learner(user)
+        if learner is None:
+            return []
+        enrollments = learner.enrollments.select_related("course").order_by("-enrolled_at")
+        return EnrollmentSerializer(enrollments, many=True).data
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()

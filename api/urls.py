@@ -1,0 +1,13 @@
+from django.urls import path
+
+from api import views
+
+app_name = "api"
+
+urlpatterns = [
+    path("auth/token/", views.TokenLoginView.as_view(), name="token"),
+    path("courses/", views.CourseListView.as_view(), name="course-list"),
+    path("courses/<int:course_id>/", views.CourseDetailView.as_view(), name="course-detail"),
+    path("courses/<int:course_id>/enroll/", views.EnrollView.as_view(), name="course-enroll"),
+    path("me/", views.MeView.as_view(), name="me"),
+]

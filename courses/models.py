@@ -1,0 +1,223 @@
+"""Courses as Wagtail pages: HomePage → CourseIndexPage → CoursePage → ordered lessons."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.fields import RichTextField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+
+
+class Occupation(models.Model):
+    """An occupation of the national occupational classification, 2022 edition (职业分类大典)."""
+
+    code = models.CharField(_("code"), max_length=12, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    major_group = models.CharField(_("major group"), max_length=100, blank=True)
+    middle_group = models.CharField(_("middle group"), max_length=100, blank=True)
+    green = models.BooleanField(_("green occupation"), default=False)
+    digital = models.BooleanField(_("digital occupation"), default=False)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("occupation")
+        verbose_name_plural = _("occupations")
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class Level(models.TextChoices):
+    """Vocational skill levels (职业技能等级), plus special-skill training (专项能力)."""
+
+    FIVE = "5", _("五级/初级工")
+    FOUR = "4", _("四级/中级工")
+    THREE = "3", _("三级/高级工")
+    TWO = "2", _("二级/技师")
+    ONE = "1", _("一级/高级技师")
+    SPECIAL = "special", _("专项职业能力")
+
+
+class HomePage(Page):
+    """The site's front page."""
+
+    intro = RichTextField(blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    subpage_types = ["courses.CourseIndexPage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("home page")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["courses"] = (
+            CoursePage.objects.live()
+            .public()
+            .select_related("occupation")
+            .order_by("-first_published_at")[:12]
+        )
+        return context
+
+
+class CourseIndexPage(Page):
+    """Lists the published courses below it."""
+
+    intro = RichTextField(blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    parent_page_types = ["courses.HomePage"]
+    subpage_types = ["courses.CoursePage"]
+
+    class Meta:
+        verbose_name = _("course index")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["courses"] = (
+            CoursePage.objects.child_of(self).live().public().select_related("occupation").order_by("title")
+        )
+        return context
+
+
+class CoursePage(RoutablePageMixin, Page):
+    """One course: an occupation at a level, with the study hours it requires and its lessons."""
+
+    summary = models.TextField(_("summary"), blank=True)
+    occupation = models.ForeignKey(
+        Occupation, on_delete=models.PROTECT, related_name="courses", verbose_name=_("occupation")
+    )
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices, default=Level.FIVE)
+    required_hours = models.DecimalField(
+        _("required study hours"), max_digits=6, decimal_places=1, validators=[MinValueValidator(0)]
+    )
+    open_enrolment = models.BooleanField(
+        _("open to self-enrolment"),
+        default=True,
+        help_text=_("Learners may enrol themselves (选单)."),
+    )
+    completion_share = models.DecimalField(
+        _("completion share"),
+        max_digits=3,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0.1), MaxValueValidator(1)],
+        help_text=_(
+            "Share of a lesson's duration that must be credited to complete it. Empty: site default (0.90)."
+        ),
+    )
+
+    content_panels = Page.content_panels + [
+        FieldPanel("summary"),
+        MultiFieldPanel(
+            [FieldPanel("occupation"), FieldPanel("level"), FieldPanel("required_hours")],
+            heading=_("Occupation and hours"),
+        ),
+        MultiFieldPanel(
+            [FieldPanel("open_enrolment"), FieldPanel("completion_share")], heading=_("Study rules")
+        ),
+        InlinePanel("lessons", label=_("Lessons"), min_num=0),
+    ]
+    search_fields = Page.search_fields + [
+        index.SearchField("summary"),
+        index.FilterField("level"),
+        index.FilterField("occupation_id"),
+    ]
+    parent_page_types = ["courses.CourseIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("course")
+        verbose_name_plural = _("courses")
+
+    @property
+    def required_seconds(self) -> int:
+        return int(self.required_hours * 3600)
+
+    def completion_fraction(self) -> float:
+        if self.completion_share is not None:
+            return float(self.completion_share)
+        return float(settings.PROGRESS["DEFAULT_COMPLETION_SHARE"])
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["lessons"] = list(self.lessons.all())
+        context["enrolled"] = False
+        learner = getattr(request.user, "learner", None) if request.user.is_authenticated else None
+        if learner is not None:
+            context["enrolled"] = learner.enrollments.filter(course=self).exists()
+        return context
+
+    @path("lessons/<int:lesson_id>/", name="lesson")
+    def lesson_view(self, request, lesson_id):
+        """The page where a lesson is studied (the player). Learners only."""
+        if not request.user.is_authenticated:
+            from django.contrib.auth.views import redirect_to_login
+
+            return redirect_to_login(request.get_full_path())
+        lesson = self.lessons.filter(pk=lesson_id).first()
+        if lesson is None:
+            from django.http import Http404
+
+            raise Http404("No such lesson in this course")
+        learner = getattr(request.user, "learner", None)
+        enrolled = learner is not None and learner.enrollments.filter(course=self).exists()
+        if not enrolled:
+            return redirect(self.url)
+        return TemplateResponse(
+            request,
+            "courses/lesson_page.html",
+            {"page": self, "self": self, "lesson": lesson, "lessons": list(self.lessons.all())},
+        )
+
+
+class LessonKind(models.TextChoices):
+    VIDEO = "video", _("视频 Video")
+    AUDIO = "audio", _("音频 Audio")
+    DOCUMENT = "document", _("文档 Document")
+    SCORM = "scorm", _("SCORM 课件")
+    QUIZ = "quiz", _("测验 Quiz")
+
+
+class Lesson(Orderable):
+    """One lesson of a course, in the course's order. Video lessons carry a media file."""
+
+    course = ParentalKey(CoursePage, on_delete=models.CASCADE, related_name="lessons")
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=LessonKind.choices, default=LessonKind.VIDEO)
+    media = models.FileField(_("media file"), upload_to="lessons/%Y/%m/", blank=True)
+    duration = models.PositiveIntegerField(_("duration (seconds)"), default=0)
+    required = models.BooleanField(_("required for completion"), default=True)
+
+    panels = [
+        FieldPanel("title"),
+        FieldPanel("kind"),
+        FieldPanel("media"),
+        FieldPanel("duration"),
+        FieldPanel("required"),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("lesson")
+        verbose_name_plural = _("lessons")
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        super().clean()
+        if self.kind in (LessonKind.VIDEO, LessonKind.AUDIO) and not self.duration:
+            raise ValidationError({"duration": _("A video or audio lesson needs its duration in seconds.")})
+
+    def get_url_path(self) -> str:
+        """Absolute path of the page where this lesson is studied."""
+        return self.course.url + self.course.reverse_subpage("lesson", args=[self.pk])

@@ -1,0 +1,19 @@
+"""Reads of published course content, shared by pages and the API."""
+
+from django.db.models import Prefetch, QuerySet
+
+from courses.models import CoursePage, Lesson
+
+
+def published_courses() -> QuerySet[CoursePage]:
+    """Live, publicly visible courses, in a stable order (for stable pagination)."""
+    return CoursePage.objects.live().public().select_related("occupation").order_by("path", "id")
+
+
+def published_course_with_lessons(course_id: int) -> CoursePage:
+    """One published course with its lessons prefetched in order; raises DoesNotExist."""
+    return (
+        published_courses()
+        .prefetch_related(Prefetch("lessons", queryset=Lesson.objects.order_by("sort_order", "id")))
+        .get(pk=course_id)
+    )

@@ -1,0 +1,259 @@
+"""Idempotent demo data with real-looking Zibo content (see the contract's "Demo data")."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from django.contrib.auth.models import Group, Permission, User
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+from wagtail.models import Page, Site
+
+from courses.models import (
+    CourseIndexPage,
+    CoursePage,
+    HomePage,
+    Lesson,
+    LessonKind,
+    Level,
+    Occupation,
+)
+from courses.occupations import occupations_load
+from learners.identity import id_check_char
+from learners.models import District, Learner, TargetGroup
+from learners.services import enrollment_create
+
+MEDIA_DIR = Path(__file__).resolve().parent / "media"
+
+# Demo accounts: (username, password, role shown on start). Demo only: the seed refuses to run
+# under production settings.
+DEMO_LEARNER = ("demo", "demo12345")
+STAFF_ACCOUNTS = [
+    ("editor", "editor12345", "内容编辑 editor (Wagtail)"),
+    ("institution", "institution12345", "培训机构 institution staff"),
+    ("bureau", "bureau12345", "市人社局 bureau (administrator)"),
+]
+
+
+@dataclass(frozen=True)
+class DemoLesson:
+    title: str
+    video: str
+    duration: int
+
+
+@dataclass(frozen=True)
+class DemoCourse:
+    slug: str
+    title: str
+    occupation_code: str
+    level: str
+    hours: str
+    summary: str
+    lessons: tuple[DemoLesson, ...]
+    open_enrolment: bool = True
+
+
+SAFETY_LESSONS = (
+    DemoLesson("第1课 危险化学品的识别与标志", "safety-1.mp4", 330),
+    DemoLesson("第2课 泄漏与火灾的应急处置", "safety-2.mp4", 360),
+)
+CARE_LESSONS = (
+    DemoLesson("第1课 老年人生活照料", "care-1.mp4", 120),
+    DemoLesson("第2课 照护中的安全防护", "care-2.mp4", 150),
+)
+
+COURSES = (
+    DemoCourse(
+        "chemical-safety",
+        "化工总控工安全生产基础",
+        "6-11-01-03",
+        Level.FOUR,
+        "24",
+        "面向临淄、桓台化工园区企业职工的安全生产课程：危险化学品识别、应急处置。",
+        SAFETY_LESSONS,
+    ),
+    DemoCourse(
+        "elderly-care",
+        "养老护理员（五级）岗位技能",
+        "4-10-01-05",
+        Level.FIVE,
+        "16",
+        "养老护理员初级工培训：生活照料、安全防护，面向城乡劳动者与失业人员。",
+        CARE_LESSONS,
+    ),
+    DemoCourse(
+        "ceramics-glazing",
+        "陶瓷成型施釉工技能提升",
+        "6-15-05-02",
+        Level.THREE,
+        "40",
+        "淄博陶瓷产业重点工种：成型、施釉工艺与质量控制。由培训机构按班级组织学习。",
+        SAFETY_LESSONS[:1],
+        open_enrolment=False,
+    ),
+    DemoCourse(
+        "glass-processing",
+        "玻璃加工工岗位技能",
+        "6-15-03-03",
+        Level.FIVE,
+        "20",
+        "博山、淄川玻璃产业工人岗位技能培训：切割、磨边、钢化工艺。",
+        SAFETY_LESSONS[1:],
+    ),
+    DemoCourse(
+        "housekeeping",
+        "家政服务员（五级）",
+        "4-10-01-06",
+        Level.FIVE,
+        "16",
+        "家政服务员初级工培训，面向农村转移就业劳动者、“两后生”。",
+        CARE_LESSONS,
+    ),
+    DemoCourse(
+        "chinese-cooking",
+        "中式烹调师（四级）",
+        "4-03-02-01",
+        Level.FOUR,
+        "32",
+        "周村烧饼、博山菜等淄博特色餐饮的烹调技能。",
+        CARE_LESSONS[:1],
+    ),
+)
+
+
+def demo_id_number(first17: str) -> str:
+    return first17 + id_check_char(first17)
+
+
+def _home_page() -> HomePage:
+    home = HomePage.objects.first()
+    if home is not None:
+        return home
+    root = Page.get_first_root_node()
+    home = HomePage(
+        title="淄博技能在线",
+        slug="zibo-home",
+        intro="<p>淄博市职业技能提升行动“互联网+职业技能培训”平台：电脑、手机 App 与微信公众号同步学习。</p>",
+    )
+    root.add_child(instance=home)
+    home.save_revision().publish()
+    # Point the default site at the new home page and remove Wagtail's welcome page.
+    site = Site.objects.filter(is_default_site=True).first()
+    old_root = site.root_page if site else None
+    if site is None:
+        Site.objects.create(
+            hostname="localhost",
+            port=80,
+            root_page=home,
+            is_default_site=True,
+            site_name="淄博技能在线",
+        )
+    else:
+        site.root_page = home
+        site.site_name = "淄博技能在线"
+        site.save()
+    if old_root is not None and old_root.pk != home.pk and not old_root.get_children().exists():
+        old_root.delete()
+    return home
+
+
+def _course_index(home: HomePage) -> CourseIndexPage:
+    index = CourseIndexPage.objects.child_of(home).first()
+    if index is not None:
+        return index
+    index = CourseIndexPage(title="课程中心", slug="courses", intro="<p>职业技能培训在线课程。</p>")
+    home.add_child(instance=index)
+    index.save_revision().publish()
+    return index
+
+
+def _stored_media(filename: str) -> str:
+    """Copy a demo video to the configured media storage once; return its storage name."""
+    name = f"lessons/demo/{filename}"
+    if not default_storage.exists(name):
+        with (MEDIA_DIR / filename).open("rb") as handle:
+            name = default_storage.save(name, File(handle, name=filename))
+    return name
+
+
+def _course(index: CourseIndexPage, spec: DemoCourse) -> CoursePage:
+    course = CoursePage.objects.child_of(index).filter(slug=spec.slug).first()
+    if course is not None:
+        return course
+    course = CoursePage(
+        title=spec.title,
+        slug=spec.slug,
+        summary=spec.summary,
+        occupation=Occupation.objects.get(code=spec.occupation_code),
+        level=spec.level,
+        required_hours=Decimal(spec.hours),
+        open_enrolment=spec.open_enrolment,
+        lessons=[
+            Lesson(
+                title=lesson.title,
+                kind=LessonKind.VIDEO,
+                media=_stored_media(lesson.video),
+                duration=lesson.duration,
+                sort_order=position,
+            )
+            for position, lesson in enumerate(spec.lessons)
+        ],
+    )
+    index.add_child(instance=course)
+    course.save_revision().publish()
+    return course
+
+
+def _user(username: str, password: str, **fields) -> User:
+    user, created = User.objects.get_or_create(username=username, defaults=fields)
+    if created:
+        user.set_password(password)
+        user.save()
+    return user
+
+
+def _editors_group() -> Group:
+    group, _ = Group.objects.get_or_create(name="Editors")
+    group.permissions.add(Permission.objects.get(codename="access_admin"))
+    return group
+
+
+def _staff() -> None:
+    editor = _user("editor", STAFF_ACCOUNTS[0][1], is_staff=True, first_name="编辑")
+    editor.groups.add(_editors_group())
+    institution = _user("institution", STAFF_ACCOUNTS[1][1], first_name="张店区职业培训学校")
+    institution.groups.add(Group.objects.get_or_create(name="Institution staff")[0])
+    _user("bureau", STAFF_ACCOUNTS[2][1], is_staff=True, is_superuser=True, first_name="市人社局")
+
+
+def _demo_learner() -> Learner:
+    user = _user(DEMO_LEARNER[0], DEMO_LEARNER[1], first_name="张明")
+    learner, _ = Learner.objects.get_or_create(
+        user=user,
+        defaults={
+            "real_name": "张明",
+            "id_number": demo_id_number("37030319900307123"),
+            "phone": "13912345678",
+            "district": District.ZHANGDIAN,
+            "target_group": TargetGroup.ENTERPRISE_EMPLOYEE,
+            "employer": "淄博示范化工有限公司",
+            "verified": True,
+        },
+    )
+    return learner
+
+
+@transaction.atomic
+def seed() -> dict:
+    """Create everything missing; return what the demo offers."""
+    occupations_load()
+    home = _home_page()
+    index = _course_index(home)
+    courses = {spec.slug: _course(index, spec) for spec in COURSES}
+    _staff()
+    learner = _demo_learner()
+    enrollment_create(learner=learner, course=courses["chemical-safety"])
+    enrollment_create(learner=learner, course=courses["elderly-care"])
+    return {"courses": courses, "learner": learner}
