@@ -40,7 +40,9 @@ run: seed ## Install, migrate, seed and serve http://127.0.0.1:8000 (HTTP and We
 	$(DEV) $(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application
 
 test: install ## Run the test suite (SQLite and in-memory parts unless DATABASE_URL / REDIS_URL are set)
-	$(DEV) $(BIN)/pytest $(PYTEST_ARGS)
+	@# pytest exits 5 when it collected no test: that is a failure here, never a pass.
+	@$(DEV) $(BIN)/pytest $(PYTEST_ARGS); rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "make test: pytest ran no test; failing." >&2; fi; exit $$rc
 
 lint: install ## ruff check and format check
 	$(BIN)/ruff check .

@@ -1,0 +1,46 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from courses.models import CoursePage, Occupation
+from learners.models import Learner
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seeded(settings, tmp_path):
+    settings.DEBUG = True
+    settings.MEDIA_ROOT = tmp_path
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+def test_the_seed_loads_the_occupations_courses_and_demo_logins(seeded, api):
+    assert Occupation.objects.count() == 1631
+    assert CoursePage.objects.live().count() >= 6
+    demo = Learner.objects.get(user__username="demo")
+    assert demo.user.check_password("demo12345")
+    token = api.post("/api/v1/auth/token/", {"username": "demo", "password": "demo12345"}, format="json")
+    assert token.status_code == 200
+
+
+def test_the_demo_course_has_two_video_lessons_over_300_seconds(seeded, api):
+    course = CoursePage.objects.get(slug="chemical-safety")
+    detail = api.get(f"/api/v1/courses/{course.pk}/").json()
+    videos = [lesson for lesson in detail["lessons"] if lesson["kind"] == "video"]
+    assert len(videos) >= 2
+    assert all(lesson["duration"] > 300 for lesson in videos)
+    assert detail["open_enrolment"] is True
+    assert Learner.objects.get(user__username="demo").enrollments.filter(course=course).exists()
+
+
+def test_the_seed_is_idempotent(seeded):
+    before = (CoursePage.objects.count(), Learner.objects.count(), Occupation.objects.count())
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert (CoursePage.objects.count(), Learner.objects.count(), Occupation.objects.count()) == before
+
+
+def test_the_seed_refuses_production_settings(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="refuses production"):
+        call_command("seed_demo")
+    assert not Learner.objects.exists()

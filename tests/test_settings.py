@@ -1,0 +1,99 @@
+"""Settings come from the environment and fail loudly on a bad or missing value."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import env_bool, env_int, env_list, env_secret
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _load_settings(**env) -> subprocess.CompletedProcess:
+    """Import the settings in a fresh interpreter with exactly these variables set."""
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_", "AWS_"))
+    }
+    clean.update(env)
+    code = "import django; django.setup(); from django.conf import settings; print(settings.DATABASES['default']['ENGINE'])"
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_mode_without_a_secret_key_refuses_to_start():
+    result = _load_settings(DJANGO_DEBUG="0")
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+    assert "ImproperlyConfigured" in result.stderr
+
+
+def test_production_mode_starts_with_a_secret_key():
+    result = _load_settings(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="x" * 60)
+    assert result.returncode == 0, result.stderr
+    assert "sqlite3" in result.stdout
+
+
+def test_secret_key_can_come_from_a_file(tmp_path):
+    secret = tmp_path / "secret"
+    secret.write_text("y" * 60)
+    result = _load_settings(DJANGO_DEBUG="0", DJANGO_SECRET_KEY_FILE=str(secret))
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_database_url_selects_postgresql():
+    result = _load_settings(DJANGO_DEBUG="1", DATABASE_URL="postgres://postgres@127.0.0.1:5432/zibo")
+    assert result.returncode == 0, result.stderr
+    assert "postgresql" in result.stdout
+
+
+def test_a_misspelt_boolean_fails_loudly():
+    result = _load_settings(DJANGO_DEBUG="maybe")
+    assert result.returncode != 0
+    assert "DJANGO_DEBUG must be a boolean" in result.stderr
+
+
+def test_env_helpers_parse_and_reject(monkeypatch):
+    monkeypatch.setenv("X_BOOL", "yes")
+    monkeypatch.setenv("X_INT", "12")
+    monkeypatch.setenv("X_LIST", "a.example, b.example,")
+    assert env_bool("X_BOOL") is True
+    assert env_int("X_INT", 0) == 12
+    assert env_list("X_LIST") == ["a.example", "b.example"]
+    monkeypatch.setenv("X_INT", "twelve")
+    with pytest.raises(ImproperlyConfigured, match="X_INT must be an integer"):
+        env_int("X_INT", 0)
+    monkeypatch.setenv("X_SECRET_FILE", "/nonexistent/secret")
+    with pytest.raises(ImproperlyConfigured, match="cannot be read"):
+        env_secret("X_SECRET")
+
+
+def test_check_deploy_is_clean_under_production_settings():
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_", "AWS_"))
+    }
+    env = {
+        **clean,
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "k3y-" + "abcdefghijklmnopqrstuvwxyz0123456789" * 2,
+        "DJANGO_ALLOWED_HOSTS": "px.zibo.example",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
