@@ -1,6 +1,6 @@
 from django.urls import path
 
-from api import views
+from api import progress_views, views
 
 app_name = "api"
 
@@ -10,4 +10,18 @@ urlpatterns = [
     path("courses/<int:course_id>/", views.CourseDetailView.as_view(), name="course-detail"),
     path("courses/<int:course_id>/enroll/", views.EnrollView.as_view(), name="course-enroll"),
     path("me/", views.MeView.as_view(), name="me"),
+]
+
+urlpatterns += [
+    path("progress/events/", progress_views.ProgressEventsView.as_view(), name="progress-events"),
+    path(
+        "progress/lessons/<int:lesson_id>/",
+        progress_views.LessonProgressView.as_view(),
+        name="lesson-progress",
+    ),
+    path(
+        "progress/courses/<int:course_id>/",
+        progress_views.CourseProgressView.as_view(),
+        name="course-progress",
+    ),
 ]

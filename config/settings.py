@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "daphne",
     "courses",
     "learners",
+    "progress",
     "api",
     "demo",
     "wagtail.contrib.forms",

@@ -1,0 +1,97 @@
+"""Progress API: the events endpoint and the progress reads, shared by PC, app and WeChat."""
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api import progress_serializers as ps
+from api.serializers import DetailSerializer
+from courses.models import CoursePage, Lesson
+from learners.models import Learner
+from progress.selectors import course_progress_data, lesson_progress_data
+from progress.services import Origin, events_record
+
+
+class PayloadTooLarge(ValidationError):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+
+
+def learner_of(user) -> Learner:
+    learner = getattr(user, "learner", None)
+    if learner is None:
+        raise PermissionDenied("只有注册学员有学习进度。Only registered learners record progress.")
+    return learner
+
+
+class ProgressEventsView(APIView):
+    """Record a batch of learning events (1 to 500). Each event is answered on its own."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=ps.ProgressEventsRequestSerializer,
+        responses={200: ps.ProgressEventsResponseSerializer, 400: DetailSerializer, 413: DetailSerializer},
+    )
+    def post(self, request):
+        learner = learner_of(request.user)
+        body = request.data
+        events = body.get("events") if isinstance(body, dict) else None
+        if not isinstance(events, list):
+            raise ValidationError({"detail": 'The body must be {"events": [...]}.'})
+        if not events:
+            raise ValidationError({"detail": "The batch holds no events; send 1 to 500."})
+        limit = settings.PROGRESS["MAX_BATCH"]
+        if len(events) > limit:
+            raise PayloadTooLarge(
+                {"detail": f"A batch holds at most {limit} events; this one has {len(events)}. Split it."}
+            )
+        origin = Origin(
+            ip=request.META.get("REMOTE_ADDR"), user_agent=request.META.get("HTTP_USER_AGENT", "")
+        )
+        outcome = events_record(learner=learner, raw_events=events, origin=origin)
+        return Response(
+            {
+                "results": outcome.results,
+                "progress": [
+                    lesson_progress_data(None, p, duration=outcome.durations[p.lesson_id])
+                    for p in outcome.progress
+                ],
+            }
+        )
+
+
+class LessonProgressView(APIView):
+    """The learner's progress in one lesson: resume position, credited seconds, completion."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: ps.LessonProgressSerializer, 403: DetailSerializer, 404: DetailSerializer})
+    def get(self, request, lesson_id: int):
+        learner = learner_of(request.user)
+        lesson = Lesson.objects.filter(pk=lesson_id).first()
+        if lesson is None:
+            raise NotFound("没有这个课时。No such lesson.")
+        if not learner.enrollments.filter(course_id=lesson.course_id).exists():
+            raise PermissionDenied("未报名此课程。You are not enrolled in this lesson's course.")
+        progress = learner.lesson_progress.filter(lesson=lesson).first()
+        return Response(lesson_progress_data(lesson, progress))
+
+
+class CourseProgressView(APIView):
+    """The learner's progress in a course, with every lesson's progress."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: ps.CourseProgressSerializer, 403: DetailSerializer, 404: DetailSerializer})
+    def get(self, request, course_id: int):
+        learner = learner_of(request.user)
+        course = CoursePage.objects.filter(pk=course_id).first()
+        if course is None:
+            raise NotFound("没有这门课程。No such course.")
+        if not learner.enrollments.filter(course=course).exists():
+            raise PermissionDenied("未报名此课程。You are not enrolled in this course.")
+        return Response(course_progress_data(learner, course))

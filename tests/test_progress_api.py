@@ -1,0 +1,221 @@
+"""The progress endpoints' permission rules, malformed input, reads and query budget."""
+
+import uuid
+
+import pytest
+
+from progress.models import LessonProgress, ProgressEvent
+from tests.conftest import client_for
+from tests.factories import LearnerFactory, UserFactory, enroll, make_course
+from tests.progress_helpers import Player, send
+
+pytestmark = pytest.mark.django_db
+
+EVENTS_URL = "/api/v1/progress/events/"
+
+
+@pytest.fixture
+def lesson(learner):
+    course = make_course(lessons=1, duration=600)
+    enroll(learner, course)
+    return course.lessons.get()
+
+
+# --- who may write and read -------------------------------------------------------------------
+
+
+def test_anonymous_callers_are_refused_everywhere(api, lesson):
+    assert api.post(EVENTS_URL, {"events": [Player(lesson.pk).play(0, 0)]}, format="json").status_code == 401
+    assert api.get(f"/api/v1/progress/lessons/{lesson.pk}/").status_code == 401
+    assert api.get(f"/api/v1/progress/courses/{lesson.course_id}/").status_code == 401
+    assert not ProgressEvent.objects.exists()
+
+
+def test_a_user_without_a_learner_profile_is_refused(db, lesson):
+    staff = client_for(UserFactory(username="clerk", is_staff=True))
+    response = send(staff, [Player(lesson.pk).play(0, 0)])
+    assert response.status_code == 403
+    assert response.json()["detail"]
+    assert staff.get(f"/api/v1/progress/lessons/{lesson.pk}/").status_code == 403
+
+
+def test_events_for_a_lesson_not_enrolled_or_unknown_are_rejected(learner_api, lesson):
+    other = make_course(lessons=1).lessons.get()
+    p = Player(other.pk)
+    response = send(learner_api, [p.play(0, 0), Player(999999).play(0, 0), Player(lesson.pk).play(0, 0)])
+    assert [r.get("reason", r["status"]) for r in response.json()["results"]] == [
+        "not enrolled",
+        "unknown lesson",
+        "accepted",
+    ]
+    assert not LessonProgress.objects.filter(lesson=other).exists()
+
+
+def test_a_learner_reads_only_their_own_progress(learner, learner_api, lesson):
+    send(learner_api, Player(lesson.pk).watch(0, 60, at=0))
+    stranger = LearnerFactory()
+    stranger_api = client_for(stranger.user)
+    # Not enrolled in that course: refused, and nothing of the first learner leaks.
+    response = stranger_api.get(f"/api/v1/progress/lessons/{lesson.pk}/")
+    assert response.status_code == 403
+    assert "credited_seconds" not in response.json()
+    assert stranger_api.get(f"/api/v1/progress/courses/{lesson.course_id}/").status_code == 403
+    # Enrolled in the same course: sees their own zero, not the other's 60 s.
+    enroll(stranger, lesson.course)
+    assert stranger_api.get(f"/api/v1/progress/lessons/{lesson.pk}/").json()["credited_seconds"] == 0
+    assert learner_api.get(f"/api/v1/progress/lessons/{lesson.pk}/").json()["credited_seconds"] == 60
+
+
+def test_a_session_id_of_another_learner_cannot_be_written_into(learner_api, lesson):
+    intruder = LearnerFactory()
+    enroll(intruder, lesson.course)
+    p = Player(lesson.pk)
+    send(learner_api, [p.play(0, 0)])
+    hijack = p.beat(20, 20)
+    response = send(client_for(intruder.user), [hijack])
+    assert response.json()["results"][0]["reason"] == "invalid event"
+    assert not LessonProgress.objects.filter(learner=intruder).exclude(credited_seconds=0).exists()
+
+
+def test_unknown_lesson_and_course_reads_are_404(learner_api):
+    assert learner_api.get("/api/v1/progress/lessons/999999/").status_code == 404
+    assert learner_api.get("/api/v1/progress/courses/999999/").status_code == 404
+
+
+# --- malformed input: 400/413 with a message, never a 500 -------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [[], {}, {"events": "x"}, {"events": {}}, {"evts": []}, {"events": []}, "text", 12, None],
+)
+def test_a_body_that_is_not_a_batch_is_a_400(learner_api, body):
+    response = learner_api.post(EVENTS_URL, body, format="json")
+    assert response.status_code == 400
+    assert response.json()["detail"]
+
+
+def test_a_body_that_is_not_json_is_a_400(learner_api):
+    response = learner_api.post(EVENTS_URL, "{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["detail"]
+
+
+def test_nan_and_infinity_are_not_json_and_are_a_400(learner_api, lesson):
+    event = Player(lesson.pk).play(0, 0)
+    for literal in ("NaN", "Infinity"):
+        raw = (
+            '{"events": ['
+            + str(event).replace("'", '"').replace('"position": 0', f'"position": {literal}')
+            + "]}"
+        )
+        response = learner_api.post(EVENTS_URL, raw, content_type="application/json")
+        assert response.status_code == 400
+    assert not ProgressEvent.objects.exists()
+
+
+def test_more_than_500_events_is_a_413_and_records_nothing(learner_api, lesson):
+    p = Player(lesson.pk)
+    response = send(learner_api, [p.beat(i, i) for i in range(501)])
+    assert response.status_code == 413
+    assert "500" in response.json()["detail"]
+    assert not ProgressEvent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"id": "not-a-uuid"},
+        {"session": 5},
+        {"lesson": "1"},
+        {"lesson": True},
+        {"channel": "tv"},
+        {"type": "rewind"},
+        {"position": "12"},
+        {"position": None},
+        {"at": "2026-11-26T10:00:00"},  # no time zone
+        {"at": "yesterday"},
+        {"rate": 0},
+        {"rate": -1},
+        {"lesson": 10**30},
+    ],
+)
+def test_a_malformed_event_is_rejected_alone_and_the_rest_counts(learner, learner_api, lesson, change):
+    p = Player(lesson.pk)
+    bad = {**p.play(0, 0), **change}
+    good = Player(lesson.pk).play(0, 5)
+    response = learner_api.post(EVENTS_URL, {"events": [bad, good]}, format="json")
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert results[0]["status"] == "rejected"
+    assert results[0]["reason"] == "invalid event"
+    assert results[1]["status"] == "accepted"
+    assert ProgressEvent.objects.filter(status="rejected", reason="invalid event").count() == 1
+
+
+def test_a_seek_without_from_and_a_non_object_event_are_invalid(learner_api, lesson):
+    p = Player(lesson.pk)
+    seek = p.event("seek", 100, 10)
+    response = send(learner_api, [seek, "event", [1, 2]])
+    assert [r["reason"] for r in response.json()["results"]] == ["invalid event"] * 3
+
+
+# --- reads and the hot path ---------------------------------------------------------------------
+
+
+def test_course_progress_lists_every_lesson(learner, learner_api):
+    course = make_course(lessons=3, duration=100)
+    enroll(learner, course)
+    first = course.lessons.order_by("sort_order").first()
+    send(learner_api, Player(first.pk).watch(0, 100, at=0))
+    body = learner_api.get(f"/api/v1/progress/courses/{course.pk}/").json()
+    assert body["course"] == course.pk
+    assert body["total_lessons"] == 3
+    assert body["completed_lessons"] == 1
+    assert body["completed"] is False
+    assert body["required_seconds"] == 8 * 3600
+    assert [item["lesson"] for item in body["lessons"]] == list(
+        course.lessons.order_by("sort_order").values_list("pk", flat=True)
+    )
+    assert set(body["lessons"][0]) == {
+        "lesson",
+        "duration",
+        "position",
+        "credited_seconds",
+        "completed",
+        "completed_at",
+        "last_channel",
+        "updated_at",
+    }
+
+
+def test_a_heartbeat_costs_a_fixed_small_number_of_queries(
+    learner, learner_api, lesson, django_assert_num_queries
+):
+    p = Player(lesson.pk)
+    send(learner_api, [p.play(0, 0), p.beat(20, 20)])
+    # token, learner, savepoint, learner row lock, duplicate ids, lessons with enrolment,
+    # sessions, progress rows, credited spans, update session, update progress,
+    # update span, insert event, release savepoint
+    with django_assert_num_queries(14):
+        response = send(learner_api, [p.beat(40, 40)])
+    assert response.json()["results"][0]["status"] == "accepted"
+    with django_assert_num_queries(14):
+        send(learner_api, [p.beat(60, 60)])
+
+
+def test_a_batch_of_fifty_costs_the_same_queries_as_one(
+    learner, learner_api, lesson, django_assert_max_num_queries
+):
+    p = Player(lesson.pk, "app")
+    send(learner_api, [p.play(0, 0)])
+    backlog = [p.beat(20 * i, 20 * i) for i in range(1, 26)]
+    with django_assert_max_num_queries(14):
+        response = send(learner_api, backlog)
+    assert {r["status"] for r in response.json()["results"]} == {"accepted"}
+
+
+def test_an_event_id_is_a_uuid_the_client_made(learner_api, lesson):
+    event = Player(lesson.pk).play(0, 0)
+    assert uuid.UUID(event["id"])
+    assert send(learner_api, [event]).json()["results"][0]["id"] == event["id"]
