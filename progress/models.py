@@ -43,6 +43,17 @@ class RejectReason(models.TextChoices):
     INVALID_EVENT = "invalid event"
 
 
+class SegmentOutcome(models.TextChoices):
+    """How the segment an accepted event closed was judged (blank: it closed none)."""
+
+    CREDITED = "credited", _("credited: new media time")
+    REPEAT = "repeat", _("real study, but media already credited")
+    CAPPED = "capped", _("real study, but the daily cap was reached")
+    SKIP = "skip", _("faster than the allowed rate")
+    GAP = "gap", _("longer than the gap limit")
+    OVERLAP = "overlap", _("overlaps time credited to another session")
+
+
 class ProgressEvent(models.Model):
     """One event as received. Append-only: never updated, never deleted by the application."""
 
@@ -68,6 +79,7 @@ class ProgressEvent(models.Model):
     credited_seconds = models.FloatField(
         default=0, help_text=_("New credit from the segment this event closed.")
     )
+    segment = models.CharField(max_length=10, blank=True, choices=SegmentOutcome.choices)
     ip = models.GenericIPAddressField(null=True)
     user_agent = models.CharField(max_length=300, blank=True)
 

@@ -274,3 +274,39 @@ def test_every_event_is_logged_with_its_evidence(learner, learner_api, lesson):
     assert {e.ip for e in log} == {"10.1.2.3"}
     assert all("MicroMessenger" in e.user_agent for e in log)
     assert all(e.received_at and e.session for e in log)
+
+
+def test_a_sessions_batches_arriving_in_reverse_order_credit_the_same(learner, learner_api, lesson):
+    p = Player(lesson.pk, "app")
+    events = p.watch(0, 200, at=0, step=20)
+    first_half, second_half = events[:5], events[5:]
+    assert set(statuses(send(learner_api, second_half))) == {"accepted"}
+    assert set(statuses(send(learner_api, first_half))) == {"accepted"}
+    assert credited(learner, lesson) == 200
+    assert learner_api.get(f"/api/v1/progress/lessons/{lesson.pk}/").json()["position"] == 200
+
+
+def test_a_late_event_cannot_fill_a_skip(learner, learner_api, lesson):
+    p = Player(lesson.pk)
+    play, beat = p.play(0, 0), p.beat(20, 20)
+    jump = p.beat(300, 40)  # 280 s of media in 20 s: a skip
+    send(learner_api, [play, jump])
+    send(learner_api, [beat])  # arrives late, between them
+    assert credited(learner, lesson) == 20
+
+
+def test_the_log_says_how_each_segment_was_judged(learner, learner_api, lesson):
+    p = Player(lesson.pk)
+    send(learner_api, [p.play(0, 0), p.beat(20, 20), p.beat(200, 30), p.beat(210, 200), p.seek(218, 0, 210)])
+    q = Player(lesson.pk)
+    send(learner_api, [q.play(0, 300), q.beat(20, 320)])
+    outcomes = list(ProgressEvent.objects.order_by("client_at").values_list("type", "segment"))
+    assert outcomes == [
+        ("play", ""),
+        ("heartbeat", "credited"),
+        ("heartbeat", "skip"),
+        ("heartbeat", "gap"),
+        ("seek", "credited"),
+        ("play", ""),
+        ("heartbeat", "repeat"),
+    ]

@@ -1,0 +1,517 @@
+"""The crediting engine: applies one batch of a learner's events, in memory, then writes.
+
+Used by ``progress.services.events_record`` inside a transaction that holds the learner's row
+lock. Reads take a fixed number of queries; only an event that arrives after later events of its
+own session (a late resend) costs two more, to find its neighbours in that session.
+"""
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from courses.models import Lesson
+from learners.models import Enrollment, Learner
+from progress import intervals as iv
+from progress.completion import course_completion_record
+from progress.events import Event, Malformed
+from progress.models import (
+    PLAYING_TYPES,
+    CreditedSpan,
+    EventType,
+    LessonProgress,
+    PlaybackSession,
+    ProgressEvent,
+    RejectReason,
+    SegmentOutcome,
+)
+
+# Outcomes of a segment that was judged real study time (whether or not it added new media).
+VALID_SEGMENTS = frozenset({SegmentOutcome.CREDITED, SegmentOutcome.REPEAT, SegmentOutcome.CAPPED})
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a batch came from, for the evidence log."""
+
+    ip: str | None = None
+    user_agent: str = ""
+
+
+@dataclass
+class BatchOutcome:
+    results: list[dict]
+    progress: list[LessonProgress]
+    # channel of the latest accepted event per touched lesson, for the live push
+    channels: dict[int, str] = field(default_factory=dict)
+    durations: dict[int, int] = field(default_factory=dict)
+    takeovers: list[tuple[uuid.UUID, str]] = field(default_factory=list)
+    completed_courses: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LessonInfo:
+    id: int
+    course_id: int
+    duration: int
+    completion_share: float
+    enrolled: bool
+
+
+@dataclass(frozen=True)
+class Mark:
+    """One accepted event of a session, as a segment boundary."""
+
+    at: dt.datetime
+    type: str
+    position: float
+    from_position: float | None = None
+    segment: str = ""
+
+    @classmethod
+    def of(cls, event: Event) -> "Mark":
+        return cls(event.at, event.type, event.position, event.from_position)
+
+    @property
+    def end_position(self) -> float:
+        """Where a segment ending at this event ends: before the jump, for a seek."""
+        if self.type == EventType.SEEK and self.from_position is not None:
+            return self.from_position
+        return self.position
+
+
+def _loggable_id(value) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**63:
+        return value
+    return None
+
+
+class Batch:
+    def __init__(self, learner: Learner, parsed: list[Event | Malformed], origin: Origin, now):
+        self.learner = learner
+        self.parsed = parsed
+        self.origin = origin
+        self.now = now
+        self.cfg = settings.PROGRESS
+        self.gap = dt.timedelta(seconds=self.cfg["MAX_GAP_SECONDS"])
+        self.results: list[dict | None] = [None] * len(parsed)
+        self.log: list[ProgressEvent] = []
+        self.outcome = BatchOutcome(results=[], progress=[])
+        self.new_sessions: dict[uuid.UUID, PlaybackSession] = {}
+        self.dirty_sessions: dict[uuid.UUID, PlaybackSession] = {}
+        self.new_progress: dict[int, LessonProgress] = {}
+        self.dirty_progress: dict[int, LessonProgress] = {}
+        self.new_spans: list[CreditedSpan] = []
+        self.dirty_spans: dict[int, CreditedSpan] = {}
+        self.newly_completed_courses: set[int] = set()
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def _load(self, events: list[Event]) -> None:
+        learner = self.learner
+        event_ids = [event.id for event in events]
+        self.seen = set(
+            ProgressEvent.objects.filter(
+                event_id__in=event_ids, status=ProgressEvent.Status.ACCEPTED
+            ).values_list("event_id", flat=True)
+        )
+        lesson_ids = {event.lesson for event in events}
+        enrolled = Enrollment.objects.filter(learner=learner, course_id=OuterRef("course_id"))
+        default_share = float(self.cfg["DEFAULT_COMPLETION_SHARE"])
+        self.lessons = {
+            row["id"]: LessonInfo(
+                id=row["id"],
+                course_id=row["course_id"],
+                duration=row["duration"],
+                completion_share=float(row["course__completion_share"] or default_share),
+                enrolled=row["enrolled"],
+            )
+            for row in Lesson.objects.filter(pk__in=lesson_ids)
+            .annotate(enrolled=Exists(enrolled))
+            .values("id", "course_id", "duration", "course__completion_share", "enrolled")
+        }
+        if not events:
+            self.sessions, self.progress, self.spans, self.day_totals = {}, {}, [], {}
+            return
+        earliest = min(event.at for event in events) - self.gap
+        latest = max(event.at for event in events)
+        self.sessions = {
+            session.pk: session
+            for session in PlaybackSession.objects.filter(
+                Q(pk__in={event.session for event in events})
+                | Q(learner=learner, last_event_at__gte=earliest, superseded_at__isnull=True)
+            )
+        }
+        self.progress = {
+            progress.lesson_id: progress
+            for progress in LessonProgress.objects.filter(learner=learner, lesson_id__in=self.lessons.keys())
+        }
+        days = {timezone.localdate(moment) for event in events for moment in (event.at, event.at - self.gap)}
+        self.spans = list(
+            CreditedSpan.objects.filter(learner=learner).filter(
+                Q(day__in=days) | Q(ended_at__gt=earliest, started_at__lt=latest)
+            )
+        )
+        self.day_totals: dict[dt.date, float] = {}
+        for span in self.spans:
+            self.day_totals[span.day] = self.day_totals.get(span.day, 0.0) + span.credited_seconds
+
+    # --- applying ---------------------------------------------------------------------------
+
+    def run(self) -> BatchOutcome:
+        # Every write of one learner is serialized by this row lock (see the module docstring).
+        Learner.objects.select_for_update().filter(pk=self.learner.pk).values_list("pk", flat=True).get()
+        events = [item for item in self.parsed if isinstance(item, Event)]
+        self._load(events)
+        for item in self.parsed:
+            if isinstance(item, Malformed):
+                self._reject_malformed(item)
+        # Events are applied in client-time order: within a session that is what cuts the
+        # segments, and across sessions it is what decides takeovers.
+        for event in sorted(events, key=lambda e: (e.at, e.index)):
+            self.results[event.index] = self._apply(event)
+        self._complete_courses()
+        self._save()
+        self.outcome.results = self.results
+        touched = {**self.progress, **self.new_progress}
+        self.outcome.progress = [touched[lesson_id] for lesson_id in self.outcome.channels]
+        self.outcome.durations = {
+            lesson_id: self.lessons[lesson_id].duration for lesson_id in self.outcome.channels
+        }
+        return self.outcome
+
+    def _apply(self, event: Event) -> dict:
+        if event.id in self.seen:
+            return {"id": str(event.id), "status": "duplicate"}
+        reason = self._rejection(event)
+        if reason:
+            self._log(event, ProgressEvent.Status.REJECTED, reason)
+            return {"id": str(event.id), "status": "rejected", "reason": reason}
+        self.seen.add(event.id)
+        lesson = self.lessons[event.lesson]
+        if event.type == EventType.PLAY:
+            self._take_over(event)
+        session = self.sessions.get(event.session)
+        credited, segment = 0.0, ""
+        if session is None:
+            session = PlaybackSession(
+                id=event.session,
+                learner_id=self.learner.pk,
+                lesson_id=event.lesson,
+                channel=event.channel,
+                started_at=event.at,
+                last_event_at=event.at,
+                last_event_type=event.type,
+                last_position=event.position,
+            )
+            self.sessions[session.pk] = session
+            self.new_sessions[session.pk] = session
+        elif event.at >= session.last_event_at:
+            if session.last_event_type in PLAYING_TYPES:
+                previous = Mark(session.last_event_at, session.last_event_type, session.last_position)
+                credited, segment = self._credit(session.pk, lesson, previous, Mark.of(event))
+            session.last_event_at = event.at
+            session.last_event_type = event.type
+            session.last_position = event.position
+            self._touch_session(session)
+        else:
+            credited, segment = self._credit_late(session, lesson, event)
+        progress = self._progress_for(lesson)
+        if progress.position_at is None or event.at >= progress.position_at:
+            progress.position = event.position
+            progress.position_at = event.at
+            progress.last_channel = event.channel
+        self._touch_progress(progress)
+        self.outcome.channels[lesson.id] = event.channel
+        self._log(event, ProgressEvent.Status.ACCEPTED, "", credited, segment)
+        return {"id": str(event.id), "status": "accepted"}
+
+    def _rejection(self, event: Event) -> str:
+        cfg = self.cfg
+        if (event.at - self.now).total_seconds() > cfg["CLOCK_AHEAD_SECONDS"]:
+            return RejectReason.CLOCK_AHEAD
+        if (self.now - event.at).total_seconds() > cfg["OFFLINE_WINDOW_SECONDS"]:
+            return RejectReason.TOO_OLD
+        lesson = self.lessons.get(event.lesson)
+        if lesson is None:
+            return RejectReason.UNKNOWN_LESSON
+        if not lesson.enrolled:
+            return RejectReason.NOT_ENROLLED
+        highest = lesson.duration + cfg["POSITION_TOLERANCE_SECONDS"]
+        positions = [event.position] + ([event.from_position] if event.from_position is not None else [])
+        if any(position < 0 or position > highest for position in positions):
+            return RejectReason.INVALID_POSITION
+        session = self.sessions.get(event.session)
+        if session is not None:
+            if session.learner_id != self.learner.pk or session.lesson_id != event.lesson:
+                return RejectReason.INVALID_EVENT  # a session id belongs to one learner and lesson
+            if session.superseded_at is not None and event.at > session.superseded_at:
+                return RejectReason.SUPERSEDED
+        return ""
+
+    def _take_over(self, event: Event) -> None:
+        """A ``play`` at T supersedes every other session of the learner playing at T."""
+        for other in self.sessions.values():
+            if (
+                other.pk == event.session
+                or other.learner_id != self.learner.pk
+                or other.superseded_at is not None
+                or other.started_at > event.at
+            ):
+                continue
+            if self._playing_at(other, event.at):
+                other.superseded_at = event.at
+                other.superseded_by_channel = event.channel
+                self._touch_session(other)
+                self.outcome.takeovers.append((other.pk, event.channel))
+
+    def _neighbour(
+        self, session_id: uuid.UUID, moment, *, before: bool, inclusive: bool = False
+    ) -> Mark | None:
+        """The session's accepted event just before (or just after) ``moment``, saved or in this
+        batch. Needed only when a session's events arrive out of time order."""
+        if before:
+            bound = {"client_at__lte" if inclusive else "client_at__lt": moment}
+            order = "-client_at"
+        else:
+            bound = {"client_at__gt": moment}
+            order = "client_at"
+        saved = (
+            ProgressEvent.objects.filter(session=session_id, status=ProgressEvent.Status.ACCEPTED, **bound)
+            .order_by(order)
+            .values_list("client_at", "type", "position", "from_position", "segment")
+            .first()
+        )
+        candidates = [Mark(*saved)] if saved else []
+        for row in self.log:
+            if row.session != session_id or row.status != ProgressEvent.Status.ACCEPTED:
+                continue
+            if (before and (row.client_at < moment or (inclusive and row.client_at == moment))) or (
+                not before and row.client_at > moment
+            ):
+                candidates.append(Mark(row.client_at, row.type, row.position, row.from_position, row.segment))
+        if not candidates:
+            return None
+        return max(candidates, key=lambda m: m.at) if before else min(candidates, key=lambda m: m.at)
+
+    def _playing_at(self, session: PlaybackSession, moment) -> bool:
+        """Whether the session's latest event at or before ``moment`` is a playing one less
+        than the gap limit before it."""
+        if session.last_event_at <= moment:
+            latest = Mark(session.last_event_at, session.last_event_type, session.last_position)
+        else:
+            # The session already has events after ``moment`` (its backlog arrived first).
+            latest = self._neighbour(session.pk, moment, before=True, inclusive=True)
+            if latest is None:
+                return False
+        return latest.type in PLAYING_TYPES and moment - latest.at < self.gap
+
+    def _credit_late(self, session: PlaybackSession, lesson: LessonInfo, event: Event) -> tuple[float, str]:
+        """An event older than its session's latest one (a resend that arrived late): it splits
+        the segment between its neighbours. If that segment was already judged real study, the
+        split changes nothing; otherwise the two new segments are judged on their own."""
+        if event.at < session.started_at:
+            session.started_at = event.at
+            self._touch_session(session)
+        before = self._neighbour(session.pk, event.at, before=True)
+        after = self._neighbour(session.pk, event.at, before=False)
+        if before is not None and after is not None and after.segment in VALID_SEGMENTS:
+            return 0.0, ""
+        mark = Mark.of(event)
+        credited, segment = 0.0, ""
+        if before is not None and before.type in PLAYING_TYPES:
+            credited, segment = self._credit(session.pk, lesson, before, mark)
+        if after is not None and mark.type in PLAYING_TYPES:
+            credited += self._credit(session.pk, lesson, mark, after)[0]
+        return credited, segment
+
+    def _credit(self, session_id: uuid.UUID, lesson: LessonInfo, start: Mark, end: Mark) -> tuple[float, str]:
+        """Judge the segment from ``start`` to ``end`` of one session; return the new credit it
+        added and its outcome (see ``SegmentOutcome``)."""
+        cfg = self.cfg
+        wall = (end.at - start.at).total_seconds()
+        media = end.end_position - start.position
+        if media <= 0 or wall <= 0:
+            return 0.0, ""  # nothing watched forward: paused, rewound, or the same instant
+        if wall > cfg["MAX_GAP_SECONDS"]:
+            return 0.0, SegmentOutcome.GAP  # the client stopped reporting: no credit for the silence
+        if media > wall * cfg["ALLOWED_RATE"] * (1 + cfg["RATE_TOLERANCE"]):
+            return 0.0, SegmentOutcome.SKIP  # faster than allowed
+        for span in self.spans:
+            if span.session != session_id and span.started_at < end.at and span.ended_at > start.at:
+                return 0.0, SegmentOutcome.OVERLAP  # already credited for this wall-clock time elsewhere
+        day = timezone.localdate(start.at)
+        remaining = max(0.0, cfg["DAILY_CAP_SECONDS"] - self.day_totals.get(day, 0.0))
+        progress = self._progress_for(lesson)
+        low = min(max(start.position, 0.0), float(lesson.duration))
+        high = min(max(end.end_position, 0.0), float(lesson.duration))
+        merged, gained = iv.add([tuple(pair) for pair in progress.intervals], low, high, limit=remaining)
+        if gained > 0:
+            progress.intervals = [list(pair) for pair in merged]
+            progress.credited_seconds = min(iv.total(merged), float(lesson.duration))
+            self.day_totals[day] = self.day_totals.get(day, 0.0) + gained
+            if (
+                progress.completed_at is None
+                and lesson.duration > 0
+                and progress.credited_seconds >= lesson.completion_share * lesson.duration - 1e-6
+            ):
+                progress.completed_at = self.now
+                self.newly_completed_courses.add(lesson.course_id)
+        self._record_span(session_id, lesson, day, start.at, end.at, gained)
+        if gained > 0:
+            return gained, SegmentOutcome.CREDITED
+        return 0.0, SegmentOutcome.CAPPED if remaining <= 0 else SegmentOutcome.REPEAT
+
+    def _record_span(self, session_id, lesson, day, started, ended, gained) -> None:
+        """Record credited wall-clock time, extending the session's span it continues (same day)."""
+        for span in self.spans:
+            if (
+                span.session == session_id
+                and span.day == day
+                and started <= span.ended_at
+                and ended >= span.started_at
+            ):
+                span.started_at = min(span.started_at, started)
+                span.ended_at = max(span.ended_at, ended)
+                span.credited_seconds += gained
+                if span.pk:
+                    self.dirty_spans[span.pk] = span
+                return
+        span = CreditedSpan(
+            learner_id=self.learner.pk,
+            session=session_id,
+            lesson_id=lesson.id,
+            day=day,
+            started_at=started,
+            ended_at=ended,
+            credited_seconds=gained,
+        )
+        self.spans.append(span)
+        self.new_spans.append(span)
+
+    def _progress_for(self, lesson: LessonInfo) -> LessonProgress:
+        progress = self.progress.get(lesson.id) or self.new_progress.get(lesson.id)
+        if progress is None:
+            progress = LessonProgress(learner_id=self.learner.pk, lesson_id=lesson.id, intervals=[])
+            self.new_progress[lesson.id] = progress
+        return progress
+
+    def _touch_progress(self, progress: LessonProgress) -> None:
+        if progress.pk:
+            self.dirty_progress[progress.lesson_id] = progress
+
+    def _touch_session(self, session: PlaybackSession) -> None:
+        if session.pk not in self.new_sessions:
+            self.dirty_sessions[session.pk] = session
+
+    def _reject_malformed(self, item: Malformed) -> None:
+        raw = item.raw
+        self.log.append(
+            ProgressEvent(
+                event_id=item.id,
+                learner_id=self.learner.pk,
+                lesson_ref=raw.get("lesson")
+                if isinstance(raw.get("lesson"), int) and abs(raw["lesson"]) < 2**62
+                else None,
+                channel=str(raw.get("channel", ""))[:10],
+                type=str(raw.get("type", ""))[:10],
+                received_at=self.now,
+                status=ProgressEvent.Status.REJECTED,
+                reason=RejectReason.INVALID_EVENT,
+                ip=self.origin.ip,
+                user_agent=self.origin.user_agent[:300],
+            )
+        )
+        self.results[item.index] = {
+            "id": str(item.id) if item.id else raw.get("id") if isinstance(raw.get("id"), str) else None,
+            "status": "rejected",
+            "reason": RejectReason.INVALID_EVENT,
+        }
+
+    def _log(self, event: Event, status: str, reason: str, credited: float = 0.0, segment: str = "") -> None:
+        self.log.append(
+            ProgressEvent(
+                event_id=event.id,
+                learner_id=self.learner.pk,
+                lesson_ref=event.lesson,
+                session=event.session,
+                channel=event.channel,
+                type=event.type,
+                position=event.position,
+                from_position=event.from_position,
+                rate=event.rate,
+                client_at=event.at,
+                received_at=self.now,
+                status=status,
+                reason=reason,
+                credited_seconds=credited,
+                segment=segment,
+                ip=self.origin.ip,
+                user_agent=self.origin.user_agent[:300],
+            )
+        )
+
+    def _complete_courses(self) -> None:
+        """Record the completion of each course whose required lessons are now all completed."""
+        for course_id in sorted(self.newly_completed_courses):
+            required = set(
+                Lesson.objects.filter(course_id=course_id, required=True).values_list("pk", flat=True)
+            )
+            touched = {**self.progress, **self.new_progress}
+            done = {lesson_id for lesson_id, p in touched.items() if p.completed_at is not None}
+            done |= set(
+                LessonProgress.objects.filter(
+                    learner=self.learner, lesson_id__in=required - done, completed_at__isnull=False
+                ).values_list("lesson_id", flat=True)
+            )
+            if required <= done and course_completion_record(
+                learner=self.learner, course_id=course_id, completed_at=self.now
+            ):
+                self.outcome.completed_courses.append(course_id)
+
+    # --- writing ----------------------------------------------------------------------------
+
+    def _save(self) -> None:
+        if self.new_sessions:
+            PlaybackSession.objects.bulk_create(self.new_sessions.values())
+        if self.dirty_sessions:
+            PlaybackSession.objects.bulk_update(
+                self.dirty_sessions.values(),
+                [
+                    "started_at",
+                    "last_event_at",
+                    "last_event_type",
+                    "last_position",
+                    "superseded_at",
+                    "superseded_by_channel",
+                ],
+            )
+        if self.new_progress:
+            LessonProgress.objects.bulk_create(self.new_progress.values())
+        if self.dirty_progress:
+            now = timezone.now()
+            for progress in self.dirty_progress.values():
+                progress.updated_at = now
+            LessonProgress.objects.bulk_update(
+                self.dirty_progress.values(),
+                [
+                    "position",
+                    "position_at",
+                    "intervals",
+                    "credited_seconds",
+                    "completed_at",
+                    "last_channel",
+                    "updated_at",
+                ],
+            )
+        if self.new_spans:
+            CreditedSpan.objects.bulk_create(self.new_spans)
+        if self.dirty_spans:
+            CreditedSpan.objects.bulk_update(
+                self.dirty_spans.values(), ["started_at", "ended_at", "credited_seconds"]
+            )
+        if self.log:
+            ProgressEvent.objects.bulk_create(self.log)
