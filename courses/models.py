@@ -173,11 +173,26 @@ class CoursePage(RoutablePageMixin, Page):
         enrolled = learner is not None and learner.enrollments.filter(course=self).exists()
         if not enrolled:
             return redirect(self.url)
+        from progress.selectors import learner_lesson_progress, lesson_progress_data
+
+        progress = lesson_progress_data(lesson, learner_lesson_progress(learner, lesson))
+        progress["credited_display"] = f"{_clock(progress['credited_seconds'])} / {_clock(lesson.duration)}"
         return TemplateResponse(
             request,
             "courses/lesson_page.html",
-            {"page": self, "self": self, "lesson": lesson, "lessons": list(self.lessons.all())},
+            {
+                "page": self,
+                "self": self,
+                "lesson": lesson,
+                "lessons": list(self.lessons.all()),
+                "progress": progress,
+            },
         )
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes}:{secs:02d}"
 
 
 class LessonKind(models.TextChoices):

@@ -1,5 +1,7 @@
 """Idempotent demo data with real-looking Zibo content (see the contract's "Demo data")."""
 
+import datetime as dt
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -8,6 +10,7 @@ from django.contrib.auth.models import Group, Permission, User
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils import timezone
 from wagtail.models import Page, Site
 
 from courses.models import (
@@ -23,6 +26,7 @@ from courses.occupations import occupations_load
 from learners.identity import id_check_char
 from learners.models import District, Learner, TargetGroup
 from learners.services import enrollment_create
+from progress.services import Origin, events_record
 
 MEDIA_DIR = Path(__file__).resolve().parent / "media"
 
@@ -245,6 +249,37 @@ def _demo_learner() -> Learner:
     return learner
 
 
+def _study(learner: Learner, course: CoursePage, started: dt.datetime) -> None:
+    """Let the demo learner study the whole course through the real progress service, as the
+    app and WeChat would have sent it two days ago: honest credit, with its evidence log."""
+    channels = ["app", "wechat"]
+    moment = started
+    for number, lesson in enumerate(course.lessons.order_by("sort_order")):
+        session = str(uuid.uuid5(uuid.NAMESPACE_URL, f"demo-seed/{learner.pk}/{lesson.pk}"))
+        channel = channels[number % len(channels)]
+
+        def event(kind, position, at, session=session, lesson=lesson, channel=channel):
+            key = f"demo-seed/{learner.pk}/{lesson.pk}/{kind}/{position}"
+            return {
+                "id": str(uuid.uuid5(uuid.NAMESPACE_URL, key)),
+                "session": session,
+                "lesson": lesson.pk,
+                "channel": channel,
+                "type": kind,
+                "position": position,
+                "at": at.isoformat(),
+            }
+
+        events = [event("play", 0, moment)]
+        for position in range(20, lesson.duration, 20):
+            events.append(event("heartbeat", position, moment + dt.timedelta(seconds=position)))
+        events.append(event("ended", lesson.duration, moment + dt.timedelta(seconds=lesson.duration)))
+        events_record(
+            learner=learner, raw_events=events, origin=Origin(ip="127.0.0.1", user_agent="demo seed")
+        )
+        moment += dt.timedelta(seconds=lesson.duration + 300)
+
+
 @transaction.atomic
 def seed() -> dict:
     """Create everything missing; return what the demo offers."""
@@ -255,5 +290,12 @@ def seed() -> dict:
     _staff()
     learner = _demo_learner()
     enrollment_create(learner=learner, course=courses["chemical-safety"])
-    enrollment_create(learner=learner, course=courses["elderly-care"])
+    enrollment, _ = enrollment_create(learner=learner, course=courses["elderly-care"])
+    if enrollment.completed_at is None:
+        two_days_ago = timezone.localtime() - dt.timedelta(days=2)
+        _study(
+            learner,
+            courses["elderly-care"],
+            two_days_ago.replace(hour=19, minute=30, second=0, microsecond=0),
+        )
     return {"courses": courses, "learner": learner}

@@ -32,6 +32,10 @@ def lesson_progress_data(
     }
 
 
+def learner_lesson_progress(learner: Learner, lesson: Lesson) -> LessonProgress | None:
+    return LessonProgress.objects.filter(learner=learner, lesson=lesson).first()
+
+
 def progress_for_lessons(learner: Learner, lessons: list[Lesson]) -> list[dict]:
     records = {p.lesson_id: p for p in LessonProgress.objects.filter(learner=learner, lesson__in=lessons)}
     return [lesson_progress_data(lesson, records.get(lesson.pk)) for lesson in lessons]

@@ -44,3 +44,17 @@ def test_the_seed_refuses_production_settings(settings):
     with pytest.raises(CommandError, match="refuses production"):
         call_command("seed_demo")
     assert not Learner.objects.exists()
+
+
+def test_the_demo_learner_has_completed_one_course_honestly(seeded, api):
+    token = api.post("/api/v1/auth/token/", {"username": "demo", "password": "demo12345"}, format="json")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.json()['token']}")
+    done = CoursePage.objects.get(slug="elderly-care")
+    body = api.get(f"/api/v1/progress/courses/{done.pk}/").json()
+    assert body["completed"] is True
+    assert all(lesson["completed"] for lesson in body["lessons"])
+    assert body["credited_seconds"] == sum(lesson.duration for lesson in done.lessons.all())
+    fresh = CoursePage.objects.get(slug="chemical-safety")
+    untouched = api.get(f"/api/v1/progress/courses/{fresh.pk}/").json()
+    assert untouched["credited_seconds"] == 0
+    assert untouched["completed_lessons"] == 0
