@@ -310,3 +310,16 @@ def test_the_log_says_how_each_segment_was_judged(learner, learner_api, lesson):
         ("play", ""),
         ("heartbeat", "repeat"),
     ]
+
+
+def test_a_lesson_completed_by_its_own_rule_completes_the_course_once(learner, course):
+    from learners.models import Enrollment
+    from progress.completion import lesson_completion_record
+
+    first, second = course.lessons.order_by("sort_order")
+    assert lesson_completion_record(learner=learner, lesson=first, channel="app") is True
+    assert lesson_completion_record(learner=learner, lesson=first) is False
+    assert Enrollment.objects.get(learner=learner, course=course).completed_at is None
+    assert lesson_completion_record(learner=learner, lesson=second) is True
+    assert Enrollment.objects.get(learner=learner, course=course).completed_at is not None
+    assert LessonProgress.objects.get(learner=learner, lesson=first).last_channel == "app"
