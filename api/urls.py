@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from api import progress_views, views
 
@@ -24,4 +24,12 @@ urlpatterns += [
         progress_views.CourseProgressView.as_view(),
         name="course-progress",
     ),
+]
+
+# Content-pool endpoints, each owned by its app.
+urlpatterns += [
+    path("", include("catalogs.api_urls")),
+    path("", include("teachers.api_urls")),
+    path("", include("scorm.api_urls")),
+    path("", include("quizzes.api_urls")),
 ]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TeachersConfig(AppConfig):
+    name = "teachers"
+    verbose_name = "师资与教材 Teachers and materials"
