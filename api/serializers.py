@@ -39,7 +39,7 @@ class LessonSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Lesson
-        fields = ["id", "title", "kind", "duration", "required", "url", "media_url"]
+        fields = ["id", "chapter", "title", "kind", "duration", "pages", "required", "url", "media_url"]
 
     def get_url(self, lesson) -> str:
         course_url = self.context["course_url"]
@@ -51,9 +51,15 @@ class LessonSerializer(serializers.ModelSerializer):
 
 class CourseDetailSerializer(CourseListSerializer):
     lessons = serializers.SerializerMethodField()
+    certificate_type_name = serializers.CharField(source="get_certificate_type_display", read_only=True)
 
     class Meta(CourseListSerializer.Meta):
-        fields = CourseListSerializer.Meta.fields + ["lessons"]
+        fields = CourseListSerializer.Meta.fields + [
+            "certificate_type",
+            "certificate_type_name",
+            "subsidy_eligible",
+            "lessons",
+        ]
 
     def get_lessons(self, course) -> list[dict]:
         context = {**self.context, "course": course, "course_url": self.get_url(course)}

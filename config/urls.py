@@ -10,6 +10,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from api.exceptions import json_not_found, json_server_error
 from config.health import healthz
+from courses import views as course_views
 from learners.forms import GuardedAuthenticationForm
 
 urlpatterns = [
@@ -27,6 +28,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("scorm/", include("scorm.urls")),
+    path("search/", course_views.search, name="search"),
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),

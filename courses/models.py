@@ -14,6 +14,9 @@ from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from courses.media import inspect_upload
+from courses.search import searchable_text
+
 
 class Occupation(models.Model):
     """An occupation of the national occupational classification, 2022 edition (职业分类大典)."""
@@ -43,6 +46,15 @@ class Level(models.TextChoices):
     TWO = "2", _("二级/技师")
     ONE = "1", _("一级/高级技师")
     SPECIAL = "special", _("专项职业能力")
+
+
+class CertificateType(models.TextChoices):
+    """What a learner receives on completing a course."""
+
+    SKILL_LEVEL = "skill-level", _("职业技能等级证书")
+    SPECIAL_ABILITY = "special-ability", _("专项职业能力证书")
+    TRAINING = "training", _("培训合格证书")
+    NONE = "none", _("无证书")
 
 
 class HomePage(Page):
@@ -104,6 +116,15 @@ class CoursePage(RoutablePageMixin, Page):
         default=True,
         help_text=_("Learners may enrol themselves (选单)."),
     )
+    certificate_type = models.CharField(
+        _("certificate on completion"),
+        max_length=20,
+        choices=CertificateType.choices,
+        default=CertificateType.TRAINING,
+    )
+    subsidy_eligible = models.BooleanField(
+        _("eligible for training subsidy"), default=False, help_text=_("纳入补贴性职业技能培训。")
+    )
     completion_share = models.DecimalField(
         _("completion share"),
         max_digits=3,
@@ -123,12 +144,19 @@ class CoursePage(RoutablePageMixin, Page):
             heading=_("Occupation and hours"),
         ),
         MultiFieldPanel(
-            [FieldPanel("open_enrolment"), FieldPanel("completion_share")], heading=_("Study rules")
+            [
+                FieldPanel("open_enrolment"),
+                FieldPanel("completion_share"),
+                FieldPanel("certificate_type"),
+                FieldPanel("subsidy_eligible"),
+            ],
+            heading=_("Study rules"),
         ),
         InlinePanel("lessons", label=_("Lessons"), min_num=0),
     ]
     search_fields = Page.search_fields + [
         index.SearchField("summary"),
+        index.SearchField("search_text"),
         index.FilterField("level"),
         index.FilterField("occupation_id"),
     ]
@@ -138,6 +166,10 @@ class CoursePage(RoutablePageMixin, Page):
     class Meta:
         verbose_name = _("course")
         verbose_name_plural = _("courses")
+
+    def search_text(self) -> str:
+        """Title, summary and occupation, tokenised for Chinese search (courses.search)."""
+        return searchable_text(self.title, self.summary, self.occupation.code, self.occupation.name)
 
     @property
     def required_seconds(self) -> int:
@@ -207,13 +239,22 @@ class Lesson(Orderable):
     """One lesson of a course, in the course's order. Video lessons carry a media file."""
 
     course = ParentalKey(CoursePage, on_delete=models.CASCADE, related_name="lessons")
+    chapter = models.CharField(
+        _("chapter"), max_length=100, blank=True, help_text=_("章节名称：相邻的同名课时归为一章。")
+    )
     title = models.CharField(_("title"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=LessonKind.choices, default=LessonKind.VIDEO)
     media = models.FileField(_("media file"), upload_to="lessons/%Y/%m/", blank=True)
-    duration = models.PositiveIntegerField(_("duration (seconds)"), default=0)
+    duration = models.PositiveIntegerField(
+        _("duration (seconds)"),
+        default=0,
+        help_text=_("视频、音频从文件读取；文档为按页数估算的阅读时间。Read from the uploaded file."),
+    )
+    pages = models.PositiveIntegerField(_("pages"), default=0, help_text=_("文档页数，从文件读取。"))
     required = models.BooleanField(_("required for completion"), default=True)
 
     panels = [
+        FieldPanel("chapter"),
         FieldPanel("title"),
         FieldPanel("kind"),
         FieldPanel("media"),
@@ -230,8 +271,19 @@ class Lesson(Orderable):
 
     def clean(self):
         super().clean()
-        if self.kind in (LessonKind.VIDEO, LessonKind.AUDIO) and not self.duration:
-            raise ValidationError({"duration": _("A video or audio lesson needs its duration in seconds.")})
+        upload = self.media.file if self.media and not self.media._committed else None
+        if upload is not None:
+            # A new upload: check it and take its duration and pages from the file itself.
+            try:
+                info = inspect_upload(self.kind, upload)
+            except ValidationError as error:
+                raise ValidationError({"media": error.messages}) from None
+            if info.duration:
+                self.duration = info.duration
+            self.pages = info.pages
+        needs_file = self.kind in (LessonKind.VIDEO, LessonKind.AUDIO, LessonKind.DOCUMENT, LessonKind.SCORM)
+        if needs_file and not self.media:
+            raise ValidationError({"media": _("这类课时需要上传文件。Upload the lesson's file.")})
 
     def get_url_path(self) -> str:
         """Absolute path of the page where this lesson is studied."""

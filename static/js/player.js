@@ -3,9 +3,9 @@
  * runs in WeChat's in-app browser too. */
 (function () {
   "use strict";
-  var video = document.getElementById("player");
-  if (!video) return;
   var root = document.getElementById("lesson");
+  if (!root) return;
+  var video = document.getElementById("player") || readingClock(root);
   var lessonId = Number(root.dataset.lesson);
   var startPosition = Number(root.dataset.position || 0);
   var credited = document.getElementById("credited");
@@ -15,6 +15,46 @@
   var lastPosition = startPosition;
   var heartbeat = null;
   var seekFrom = null;
+
+  /* A document has no media element: a reading clock stands in for one. Its position is the
+   * seconds spent reading, up to the lesson's estimated reading time. */
+  function readingClock(section) {
+    var button = document.getElementById("reading-toggle");
+    if (!button) return null;
+    var clock = document.createElement("span");
+    var timer = null;
+    var lastTick = 0;
+    clock.currentTime = Number(section.dataset.position || 0);
+    clock.duration = Number(section.dataset.duration || 0);
+    clock.paused = true;
+    clock.ended = false;
+    clock.seeking = false;
+    clock.playbackRate = 1;
+    function fire(name) { clock.dispatchEvent(new Event(name)); }
+    clock.play = function () {
+      if (!clock.paused || clock.currentTime >= clock.duration) return;
+      clock.paused = false;
+      lastTick = Date.now();
+      timer = setInterval(function () {
+        var now = Date.now();
+        clock.currentTime = Math.min(clock.duration, clock.currentTime + (now - lastTick) / 1000);
+        lastTick = now;
+        fire("timeupdate");
+        if (clock.currentTime >= clock.duration) { clock.paused = true; clock.ended = true; clearInterval(timer); fire("ended"); }
+      }, 1000);
+      button.textContent = button.dataset.stop;
+      fire("play");
+    };
+    clock.pause = function () {
+      if (clock.paused) return;
+      clock.paused = true;
+      clearInterval(timer);
+      button.textContent = button.dataset.start;
+      fire("pause");
+    };
+    button.addEventListener("click", function () { if (clock.paused) clock.play(); else clock.pause(); });
+    return clock;
+  }
 
   function uuid4() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -71,6 +111,9 @@
     if (notice) notice.hidden = false;
   }
 
+  if (!video) return;
+  // Study time is not credited while the page is hidden: pause, and let the learner resume.
+  document.addEventListener("visibilitychange", function () { if (document.hidden && !video.paused) video.pause(); });
   video.addEventListener("loadedmetadata", function () {
     if (startPosition > 0 && startPosition < video.duration) video.currentTime = startPosition;
   });

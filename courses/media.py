@@ -1,0 +1,177 @@
+"""Validation and inspection of lesson uploads: type, size, and what the file itself says
+(a video's duration, a document's page count). Nothing is stored when a check fails.
+
+Uploads larger than FILE_UPLOAD_MAX_MEMORY_SIZE are streamed to a temporary file by Django and
+from there to the media storage in chunks, so a 1 GB video never sits in memory.
+"""
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+import mutagen
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
+from mutagen.mp4 import Atoms
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+
+MB = 1024 * 1024
+
+# Extensions allowed per lesson kind. Video is MP4 (H.264) only: it is what every end plays,
+# WeChat's browser on iOS included.
+ALLOWED_EXTENSIONS = {
+    "video": {".mp4", ".m4v"},
+    "audio": {".mp3", ".m4a", ".aac", ".ogg", ".oga", ".wav"},
+    "document": {".pdf", ".docx", ".pptx", ".xlsx", ".doc", ".ppt", ".xls"},
+    "scorm": {".zip"},
+}
+DEFAULT_MAX_BYTES = {"video": 2048 * MB, "audio": 300 * MB, "document": 100 * MB, "scorm": 200 * MB}
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .doc/.ppt/.xls
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    duration: int = 0  # seconds of media, or of estimated reading for a document
+    pages: int = 0
+
+
+def max_bytes(kind: str) -> int:
+    limits = getattr(settings, "LESSON_UPLOAD_MAX_BYTES", {})
+    return int(limits.get(kind, DEFAULT_MAX_BYTES.get(kind, 100 * MB)))
+
+
+def reading_seconds(pages: int) -> int:
+    """Reading-time estimate of a document: a set time per page (default 2 minutes)."""
+    return max(60, pages * int(getattr(settings, "DOCUMENT_SECONDS_PER_PAGE", 120)))
+
+
+def inspect_upload(kind: str, upload) -> MediaInfo:
+    """Check an uploaded file for a lesson of ``kind``; return what it holds.
+
+    Raises ValidationError with a message the editor can act on.
+    """
+    name = getattr(upload, "name", "") or ""
+    extension = PurePosixPath(name.lower()).suffix
+    allowed = ALLOWED_EXTENSIONS.get(kind)
+    if allowed is None:
+        raise ValidationError(f"“{kind}”类课时不上传文件。Lessons of this kind take no file.", code="no_file")
+    if extension not in allowed:
+        raise ValidationError(
+            f"文件类型 {extension or '(无)'} 不适用于此类课时，允许：{'、'.join(sorted(allowed))}。"
+            f"File type {extension or '(none)'} is not allowed here; use {', '.join(sorted(allowed))}.",
+            code="file_type",
+        )
+    limit = max_bytes(kind)
+    if upload.size > limit:
+        raise ValidationError(
+            f"文件过大（{filesizeformat(upload.size)}），上限 {filesizeformat(limit)}。"
+            f"The file is {filesizeformat(upload.size)}; the limit is {filesizeformat(limit)}.",
+            code="file_size",
+        )
+    upload.seek(0)
+    try:
+        if kind in ("video", "audio"):
+            return _inspect_media(kind, upload)
+        if kind == "document":
+            return _inspect_document(extension, upload)
+        if kind == "scorm":
+            from scorm.package import validate_package
+
+            validate_package(upload)
+            return MediaInfo()
+    finally:
+        upload.seek(0)
+    return MediaInfo()
+
+
+def _inspect_media(kind: str, upload) -> MediaInfo:
+    try:
+        parsed = mutagen.File(upload)
+    except mutagen.MutagenError:
+        parsed = None
+    length = getattr(getattr(parsed, "info", None), "length", 0) or 0
+    if parsed is None or length <= 0:
+        label = "视频" if kind == "video" else "音频"
+        raise ValidationError(
+            f"无法读取这个{label}文件的时长，文件可能已损坏或不是{label}。"
+            "The file's duration cannot be read: it is damaged or not a media file of this kind.",
+            code="unreadable",
+        )
+    if kind == "video" and not _mp4_has_video_track(upload):
+        raise ValidationError(
+            "这个文件没有视频画面，请作为音频课时上传。The file has no video track; upload it as an audio lesson.",
+            code="no_video",
+        )
+    return MediaInfo(duration=round(length))
+
+
+def _mp4_has_video_track(upload) -> bool:
+    """Whether an MP4 has a track whose handler is ``vide`` (an .m4a renamed .mp4 has not)."""
+    upload.seek(0)
+    try:
+        atoms = Atoms(upload)
+        moov = atoms.path(b"moov")[-1]
+        for trak in moov.findall(b"trak"):
+            for mdia in trak.findall(b"mdia"):
+                for handler in mdia.findall(b"hdlr"):
+                    ok, data = handler.read(upload)
+                    if ok and data[8:12] == b"vide":
+                        return True
+    except (KeyError, mutagen.MutagenError, IndexError):
+        return False
+    return False
+
+
+def _inspect_document(extension: str, upload) -> MediaInfo:
+    head = upload.read(8)
+    upload.seek(0)
+    if extension == ".pdf":
+        if not head.startswith(b"%PDF"):
+            raise ValidationError("这不是 PDF 文件。The file is not a PDF.", code="not_pdf")
+        try:
+            reader = PdfReader(upload)
+            if reader.is_encrypted:
+                raise ValidationError("PDF 已加密，无法在线阅读。The PDF is encrypted.", code="encrypted")
+            pages = len(reader.pages)
+        except (PdfReadError, ValueError, KeyError, OSError) as error:
+            raise ValidationError(
+                f"PDF 文件已损坏。The PDF cannot be read ({type(error).__name__})."
+            ) from None
+    elif extension in (".docx", ".pptx", ".xlsx"):
+        pages = _office_pages(upload)
+    else:
+        if head != OLE_MAGIC:
+            raise ValidationError(
+                "这不是 Office 文档。The file is not an Office document.", code="not_office"
+            )
+        pages = max(1, upload.size // (40 * 1024))  # old binary formats: estimate from the size
+    return MediaInfo(duration=reading_seconds(pages), pages=pages)
+
+
+def _office_pages(upload) -> int:
+    """Pages (Word), slides (PowerPoint) or sheets (Excel) from an Office Open XML file."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(upload.read())) as archive:
+            names = set(archive.namelist())
+            if "[Content_Types].xml" not in names:
+                raise zipfile.BadZipFile
+            app = (
+                archive.read("docProps/app.xml").decode("utf-8", "replace")
+                if "docProps/app.xml" in names
+                else ""
+            )
+            sheets = sum(1 for n in names if n.startswith("xl/worksheets/sheet"))
+            slides = sum(1 for n in names if re.match(r"ppt/slides/slide\d+\.xml$", n))
+    except zipfile.BadZipFile:
+        raise ValidationError(
+            "Office 文档已损坏。The Office document cannot be read.", code="bad_office"
+        ) from None
+    for tag in ("Pages", "Slides"):
+        match = re.search(rf"<{tag}>(\d+)</{tag}>", app)
+        if match and int(match.group(1)) > 0:
+            return int(match.group(1))
+    return max(1, slides or sheets or 1)
