@@ -13,7 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Page, Site
 
+from courses.media import inspect_upload
 from courses.models import (
+    CertificateType,
     CourseIndexPage,
     CoursePage,
     HomePage,
@@ -36,6 +38,7 @@ DEMO_LEARNER = ("demo", "demo12345")
 STAFF_ACCOUNTS = [
     ("editor", "editor12345", "内容编辑 editor (Wagtail)"),
     ("institution", "institution12345", "培训机构 institution staff"),
+    ("reviewer", "reviewer12345", "内容审核 reviewer (Wagtail moderator)"),
     ("bureau", "bureau12345", "市人社局 bureau (administrator)"),
 ]
 
@@ -43,8 +46,9 @@ STAFF_ACCOUNTS = [
 @dataclass(frozen=True)
 class DemoLesson:
     title: str
-    video: str
-    duration: int
+    file: str = ""  # in demo/media/; duration and pages are read from it, as for an upload
+    kind: str = LessonKind.VIDEO
+    chapter: str = ""
 
 
 @dataclass(frozen=True)
@@ -57,15 +61,17 @@ class DemoCourse:
     summary: str
     lessons: tuple[DemoLesson, ...]
     open_enrolment: bool = True
+    certificate_type: str = CertificateType.TRAINING
+    subsidy_eligible: bool = True
 
 
 SAFETY_LESSONS = (
-    DemoLesson("第1课 危险化学品的识别与标志", "safety-1.mp4", 330),
-    DemoLesson("第2课 泄漏与火灾的应急处置", "safety-2.mp4", 360),
+    DemoLesson("第1课 危险化学品的识别与标志", "safety-1.mp4", chapter="第一章 危险化学品"),
+    DemoLesson("第2课 泄漏与火灾的应急处置", "safety-2.mp4", chapter="第二章 应急处置"),
 )
 CARE_LESSONS = (
-    DemoLesson("第1课 老年人生活照料", "care-1.mp4", 120),
-    DemoLesson("第2课 照护中的安全防护", "care-2.mp4", 150),
+    DemoLesson("第1课 老年人生活照料", "care-1.mp4"),
+    DemoLesson("第2课 照护中的安全防护", "care-2.mp4"),
 )
 
 COURSES = (
@@ -124,6 +130,21 @@ COURSES = (
         "周村烧饼、博山菜等淄博特色餐饮的烹调技能。",
         CARE_LESSONS[:1],
     ),
+    DemoCourse(
+        "elderly-care-advanced",
+        "养老护理员（四级）综合课件",
+        "4-10-01-05",
+        Level.FOUR,
+        "32",
+        "视频、音频、文档、SCORM 课件与测验：一门课程里的每种课件。",
+        (
+            DemoLesson("第1课 协助进食（视频）", "care-1.mp4", chapter="第一章 生活照料"),
+            DemoLesson("第2课 放松训练（音频）", "care-audio.mp3", LessonKind.AUDIO, "第一章 生活照料"),
+            DemoLesson("第3课 操作手册（文档）", "care-handbook.pdf", LessonKind.DOCUMENT, "第二章 安全防护"),
+            DemoLesson("第4课 单元测验", kind=LessonKind.QUIZ, chapter="第三章 考核"),
+        ),
+        certificate_type=CertificateType.SKILL_LEVEL,
+    ),
 )
 
 
@@ -174,12 +195,25 @@ def _course_index(home: HomePage) -> CourseIndexPage:
 
 
 def _stored_media(filename: str) -> str:
-    """Copy a demo video to the configured media storage once; return its storage name."""
+    """Copy a demo file to the configured media storage once; return its storage name."""
     name = f"lessons/demo/{filename}"
     if not default_storage.exists(name):
         with (MEDIA_DIR / filename).open("rb") as handle:
             name = default_storage.save(name, File(handle, name=filename))
     return name
+
+
+def _lesson(spec: DemoLesson, position: int) -> Lesson:
+    """A lesson whose duration and pages come from its file, checked as an editor's upload is."""
+    lesson = Lesson(title=spec.title, kind=spec.kind, chapter=spec.chapter, sort_order=position)
+    if spec.file:
+        with (MEDIA_DIR / spec.file).open("rb") as handle:
+            upload = File(handle, name=spec.file)
+            upload.size  # noqa: B018 — File reads its size lazily; inspect_upload needs it
+            info = inspect_upload(spec.kind, upload)
+        lesson.media = _stored_media(spec.file)
+        lesson.duration, lesson.pages = info.duration, info.pages
+    return lesson
 
 
 def _course(index: CourseIndexPage, spec: DemoCourse) -> CoursePage:
@@ -194,16 +228,9 @@ def _course(index: CourseIndexPage, spec: DemoCourse) -> CoursePage:
         level=spec.level,
         required_hours=Decimal(spec.hours),
         open_enrolment=spec.open_enrolment,
-        lessons=[
-            Lesson(
-                title=lesson.title,
-                kind=LessonKind.VIDEO,
-                media=_stored_media(lesson.video),
-                duration=lesson.duration,
-                sort_order=position,
-            )
-            for position, lesson in enumerate(spec.lessons)
-        ],
+        certificate_type=spec.certificate_type,
+        subsidy_eligible=spec.subsidy_eligible,
+        lessons=[_lesson(lesson, position) for position, lesson in enumerate(spec.lessons)],
     )
     index.add_child(instance=course)
     course.save_revision().publish()
@@ -229,7 +256,9 @@ def _staff() -> None:
     editor.groups.add(_editors_group())
     institution = _user("institution", STAFF_ACCOUNTS[1][1], first_name="张店区职业培训学校")
     institution.groups.add(Group.objects.get_or_create(name="Institution staff")[0])
-    _user("bureau", STAFF_ACCOUNTS[2][1], is_staff=True, is_superuser=True, first_name="市人社局")
+    reviewer = _user("reviewer", STAFF_ACCOUNTS[2][1], is_staff=True, first_name="审核员")
+    reviewer.groups.add(Group.objects.get_or_create(name="Moderators")[0])
+    _user("bureau", STAFF_ACCOUNTS[3][1], is_staff=True, is_superuser=True, first_name="市人社局")
 
 
 def _demo_learner() -> Learner:
@@ -290,6 +319,7 @@ def seed() -> dict:
     _staff()
     learner = _demo_learner()
     enrollment_create(learner=learner, course=courses["chemical-safety"])
+    enrollment_create(learner=learner, course=courses["elderly-care-advanced"])
     enrollment, _ = enrollment_create(learner=learner, course=courses["elderly-care"])
     if enrollment.completed_at is None:
         two_days_ago = timezone.localtime() - dt.timedelta(days=2)

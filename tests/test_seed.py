@@ -58,3 +58,13 @@ def test_the_demo_learner_has_completed_one_course_honestly(seeded, api):
     untouched = api.get(f"/api/v1/progress/courses/{fresh.pk}/").json()
     assert untouched["credited_seconds"] == 0
     assert untouched["completed_lessons"] == 0
+
+
+def test_the_demo_has_video_audio_and_document_lessons_read_from_their_files(seeded):
+    course = CoursePage.objects.get(slug="elderly-care-advanced")
+    lessons = {lesson.kind: lesson for lesson in course.lessons.all()}
+    assert lessons["video"].duration == 120
+    assert lessons["audio"].duration == 90
+    assert lessons["document"].pages == 3
+    assert lessons["document"].duration > 0
+    assert "quiz" in lessons

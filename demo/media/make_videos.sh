@@ -13,3 +13,8 @@ gen safety-1 330 0x1f4e79 "化工安全 第1课 危险化学品识别"
 gen safety-2 360 0x2e7d32 "化工安全 第2课 应急处置"
 gen care-1 120 0x6a1b9a "养老护理 第1课 生活照料"
 gen care-2 150 0x8d6e63 "养老护理 第2课 安全防护"
+
+# The demo audio lesson (a quiet 90 s tone) and the handbook PDF (3 pages rendered with Pillow
+# and the same font; see git history of demo/media) were made the same day, also CC0.
+ffmpeg -loglevel error -y -f lavfi -i "sine=frequency=330:duration=90" -af "volume=0.3" -ac 1 -ar 16000 \
+  -c:a libmp3lame -b:a 16k care-audio.mp3
