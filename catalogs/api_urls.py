@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from catalogs.api import CatalogEntryListView
+
+urlpatterns = [
+    path("catalogs/<str:kind>/", CatalogEntryListView.as_view(), name="catalog-entry-list"),
+]

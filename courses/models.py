@@ -63,7 +63,7 @@ class HomePage(Page):
     intro = RichTextField(blank=True)
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
-    subpage_types = ["courses.CourseIndexPage"]
+    subpage_types = ["courses.CourseIndexPage", "catalogs.CatalogPage"]
     max_count = 1
 
     class Meta:

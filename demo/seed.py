@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Page, Site
 
+from catalogs.demo import seed_catalogs
 from courses.media import inspect_upload
 from courses.models import (
     CertificateType,
@@ -316,6 +317,7 @@ def seed() -> dict:
     home = _home_page()
     index = _course_index(home)
     courses = {spec.slug: _course(index, spec) for spec in COURSES}
+    seed_catalogs()
     _staff()
     learner = _demo_learner()
     enrollment_create(learner=learner, course=courses["chemical-safety"])
