@@ -52,9 +52,10 @@ format: install ## Fix what ruff can fix and format the code
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-check: install ## Django system checks and missing migrations
+check: install ## Django system checks, missing migrations, and a valid OpenAPI schema
 	$(DEV) $(BIN)/python manage.py check --fail-level WARNING
 	$(DEV) $(BIN)/python manage.py makemigrations --check --dry-run
+	$(DEV) $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 
 clean: ## Remove the virtualenv, the SQLite database and local media
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm media staticfiles .pytest_cache .ruff_cache
