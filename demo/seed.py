@@ -30,6 +30,7 @@ from learners.identity import id_check_char
 from learners.models import District, Learner, TargetGroup
 from learners.services import enrollment_create
 from progress.services import Origin, events_record
+from quizzes.demo import seed_quizzes
 
 MEDIA_DIR = Path(__file__).resolve().parent / "media"
 
@@ -318,6 +319,8 @@ def seed() -> dict:
     index = _course_index(home)
     courses = {spec.slug: _course(index, spec) for spec in COURSES}
     seed_catalogs()
+    advanced = courses["elderly-care-advanced"]
+    seed_quizzes(advanced.lessons.get(kind=LessonKind.QUIZ))
     _staff()
     learner = _demo_learner()
     enrollment_create(learner=learner, course=courses["chemical-safety"])

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from courses.models import Lesson
+from courses.models import Lesson, LessonKind
 from learners.models import Enrollment, Learner
 from progress import intervals as iv
 from progress.completion import course_completion_record
@@ -28,6 +28,8 @@ from progress.models import (
     RejectReason,
     SegmentOutcome,
 )
+
+PLAYBACK_KINDS = frozenset({LessonKind.VIDEO, LessonKind.AUDIO, LessonKind.DOCUMENT})
 
 # Outcomes of a segment that was judged real study time (whether or not it added new media).
 VALID_SEGMENTS = frozenset({SegmentOutcome.CREDITED, SegmentOutcome.REPEAT, SegmentOutcome.CAPPED})
@@ -59,6 +61,9 @@ class LessonInfo:
     duration: int
     completion_share: float
     enrolled: bool
+    # Video, audio and documents are credited by playback (reading time); a quiz or a SCORM
+    # package completes by its own rule, so playback events never credit or complete them.
+    playable: bool = True
 
 
 @dataclass(frozen=True)
@@ -128,10 +133,11 @@ class Batch:
                 duration=row["duration"],
                 completion_share=float(row["course__completion_share"] or default_share),
                 enrolled=row["enrolled"],
+                playable=row["kind"] in PLAYBACK_KINDS,
             )
             for row in Lesson.objects.filter(pk__in=lesson_ids)
             .annotate(enrolled=Exists(enrolled))
-            .values("id", "course_id", "duration", "course__completion_share", "enrolled")
+            .values("id", "course_id", "duration", "kind", "course__completion_share", "enrolled")
         }
         if not events:
             self.sessions, self.progress, self.spans, self.day_totals = {}, {}, [], {}
@@ -332,6 +338,8 @@ class Batch:
         """Judge the segment from ``start`` to ``end`` of one session; return the new credit it
         added and its outcome (see ``SegmentOutcome``)."""
         cfg = self.cfg
+        if not lesson.playable:
+            return 0.0, ""
         wall = (end.at - start.at).total_seconds()
         media = end.end_position - start.position
         if media <= 0 or wall <= 0:

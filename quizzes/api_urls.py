@@ -1,3 +1,19 @@
-from django.urls import path  # noqa: F401
+"""Quiz endpoints, included by api.urls under /api/v1/ (namespace "api")."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from quizzes import api
+
+urlpatterns = [
+    path("quizzes/lessons/<int:lesson_id>/", api.QuizLessonView.as_view(), name="quiz-lesson"),
+    path(
+        "quizzes/lessons/<int:lesson_id>/attempts/",
+        api.AttemptStartView.as_view(),
+        name="quiz-attempt-start",
+    ),
+    path(
+        "quizzes/attempts/<int:attempt_id>/submit/",
+        api.AttemptSubmitView.as_view(),
+        name="quiz-attempt-submit",
+    ),
+]

@@ -323,3 +323,13 @@ def test_a_lesson_completed_by_its_own_rule_completes_the_course_once(learner, c
     assert lesson_completion_record(learner=learner, lesson=second) is True
     assert Enrollment.objects.get(learner=learner, course=course).completed_at is not None
     assert LessonProgress.objects.get(learner=learner, lesson=first).last_channel == "app"
+
+
+def test_playback_events_never_credit_or_complete_a_quiz_lesson(learner, learner_api, course):
+    quiz = course.lessons.order_by("sort_order").last()
+    quiz.kind = "quiz"
+    quiz.save()
+    response = send(learner_api, Player(quiz.pk).watch(0, 600, at=0))
+    assert set(statuses(response)) == {"accepted"}
+    assert credited(learner, quiz) == 0
+    assert LessonProgress.objects.get(learner=learner, lesson=quiz).completed_at is None

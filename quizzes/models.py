@@ -1,0 +1,255 @@
+"""Quizzes: a question bank (题库) per occupation, quizzes built from it, and learners' attempts.
+
+- ``Question`` with its ordered ``Choice`` children: single choice, multiple choice, true/false.
+- ``Quiz`` with its ordered ``QuizQuestion`` entries (a question and its points), linked to the
+  quiz lesson (``courses.Lesson`` of kind ``quiz``) it belongs to.
+- ``Attempt``: one learner's try, with the question and choice order fixed when it starts.
+"""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.models import Orderable
+from wagtail.search import index
+
+from courses.models import Level
+from quizzes.forms import QuestionForm, QuizForm
+
+TRUE_TEXT = "正确"
+FALSE_TEXT = "错误"
+
+
+class QuestionKind(models.TextChoices):
+    SINGLE = "single", _("单选 Single choice")
+    MULTIPLE = "multiple", _("多选 Multiple choice")
+    TRUE_FALSE = "true_false", _("判断 True/false")
+
+
+def choices_problem(kind: str, choices: list[tuple[str, bool]]) -> str | None:
+    """Why these (text, is_correct) choices do not fit a question of this kind, or None."""
+    texts = [text.strip() for text, _correct in choices]
+    correct = sum(1 for _text, is_correct in choices if is_correct)
+    if kind == QuestionKind.TRUE_FALSE:
+        if sorted(texts) != sorted([TRUE_TEXT, FALSE_TEXT]):
+            return "判断题的选项必须恰好是“正确”和“错误”两项。A true/false question has exactly the choices 正确 and 错误."
+        if correct != 1:
+            return "判断题必须恰好有一个正确答案。A true/false question needs exactly one correct choice."
+        return None
+    if len(choices) < 2:
+        return "至少需要两个选项。A question needs at least two choices."
+    if len(set(texts)) != len(texts):
+        return "选项内容不能重复。Two choices have the same text."
+    if kind == QuestionKind.SINGLE and correct != 1:
+        return "单选题必须恰好有一个正确选项。A single-choice question needs exactly one correct choice."
+    if kind == QuestionKind.MULTIPLE and correct < 1:
+        return "多选题至少要有一个正确选项。A multiple-choice question needs at least one correct choice."
+    return None
+
+
+class Question(index.Indexed, ClusterableModel):
+    """One question of the bank, with its choices in order."""
+
+    occupation = models.ForeignKey(
+        "courses.Occupation", on_delete=models.PROTECT, related_name="questions", verbose_name=_("occupation")
+    )
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices, blank=True)
+    kind = models.CharField(
+        _("kind"), max_length=12, choices=QuestionKind.choices, default=QuestionKind.SINGLE
+    )
+    stem = models.TextField(_("题干 stem"))
+    explanation = models.TextField(
+        _("解析 explanation"), blank=True, help_text=_("Shown to the learner after submission.")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    base_form_class = QuestionForm
+    panels = [
+        FieldRowPanel([FieldPanel("occupation"), FieldPanel("level"), FieldPanel("kind")]),
+        FieldPanel("stem"),
+        InlinePanel("choices", label=_("选项 Choices"), min_num=0),
+        FieldPanel("true_false_answer"),
+        FieldPanel("explanation"),
+    ]
+    search_fields = [
+        index.SearchField("stem"),
+        index.AutocompleteField("stem"),
+        index.FilterField("kind"),
+        index.FilterField("occupation_id"),
+    ]
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        ordering = ["-pk"]
+
+    def __str__(self):
+        stem = self.stem if len(self.stem) <= 40 else self.stem[:40] + "…"
+        return f"[{self.get_kind_display()}] {stem}"
+
+    def true_false_choices_set(self, *, true_is_correct: bool) -> None:
+        """Give a true/false question its two choices (in memory; saved with the question)."""
+        self.choices = [
+            Choice(text=TRUE_TEXT, is_correct=true_is_correct, sort_order=0),
+            Choice(text=FALSE_TEXT, is_correct=not true_is_correct, sort_order=1),
+        ]
+
+    def clean(self):
+        """Check the choices against the kind. The admin form hands over the choices being
+        submitted (``_pending_choices``), since the model is cleaned before the inline formset
+        is applied; otherwise the in-memory or saved children are checked."""
+        super().clean()
+        pending = getattr(self, "_pending_choices", None)
+        if pending == "skip":
+            return
+        if pending is None:
+            pending = [(choice.text, choice.is_correct) for choice in self.choices.all()]
+        problem = choices_problem(self.kind, pending)
+        if problem:
+            raise ValidationError(problem)
+
+
+class Choice(Orderable):
+    question = ParentalKey(Question, on_delete=models.CASCADE, related_name="choices")
+    text = models.CharField(_("text"), max_length=500)
+    is_correct = models.BooleanField(_("correct"), default=False)
+
+    panels = [FieldRowPanel([FieldPanel("text"), FieldPanel("is_correct")])]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("choice")
+        verbose_name_plural = _("choices")
+
+    def __str__(self):
+        return self.text
+
+
+class Quiz(ClusterableModel):
+    """A quiz: questions from the bank, each worth some points, with its rules."""
+
+    title = models.CharField(_("title"), max_length=200)
+    lesson = models.OneToOneField(
+        "courses.Lesson",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="quiz",
+        limit_choices_to={"kind": "quiz"},
+        verbose_name=_("lesson"),
+        help_text=_("The quiz lesson (课时类型“测验”) this quiz belongs to."),
+    )
+    pass_mark = models.PositiveSmallIntegerField(
+        _("pass mark (%)"), default=60, validators=[MaxValueValidator(100)]
+    )
+    max_attempts = models.PositiveSmallIntegerField(
+        _("max attempts"), default=3, help_text=_("0 = unlimited.")
+    )
+    shuffle_questions = models.BooleanField(_("shuffle questions"), default=True)
+    shuffle_choices = models.BooleanField(
+        _("shuffle choices"), default=False, help_text=_("True/false choices always stay in order.")
+    )
+    time_limit_minutes = models.PositiveSmallIntegerField(
+        _("time limit (minutes)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Empty: no time limit."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    base_form_class = QuizForm
+    panels = [
+        FieldPanel("title"),
+        FieldPanel("lesson"),
+        MultiFieldPanel(
+            [
+                FieldRowPanel(
+                    [FieldPanel("pass_mark"), FieldPanel("max_attempts"), FieldPanel("time_limit_minutes")]
+                ),
+                FieldRowPanel([FieldPanel("shuffle_questions"), FieldPanel("shuffle_choices")]),
+            ],
+            heading=_("Rules"),
+        ),
+        InlinePanel("quiz_questions", label=_("Questions"), min_num=0),
+    ]
+
+    class Meta:
+        verbose_name = _("quiz")
+        verbose_name_plural = _("quizzes")
+        ordering = ["-pk"]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        super().clean()
+        if self.lesson_id and self.lesson.kind != "quiz":
+            raise ValidationError({"lesson": _("Choose a lesson of kind “quiz” (测验).")})
+
+
+class QuizQuestion(Orderable):
+    quiz = ParentalKey(Quiz, on_delete=models.CASCADE, related_name="quiz_questions")
+    question = models.ForeignKey(
+        Question, on_delete=models.PROTECT, related_name="quiz_entries", verbose_name=_("question")
+    )
+    points = models.PositiveSmallIntegerField(_("points"), default=1, validators=[MinValueValidator(1)])
+
+    panels = [FieldRowPanel([FieldPanel("question"), FieldPanel("points")])]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("quiz question")
+        verbose_name_plural = _("quiz questions")
+        constraints = [models.UniqueConstraint(fields=["quiz", "question"], name="question_once_per_quiz")]
+
+    def __str__(self):
+        return f"{self.quiz_id}: {self.question_id} ({self.points})"
+
+
+class Attempt(models.Model):
+    """One learner's attempt at a quiz. ``layout`` fixes, at the start, the questions, their
+    order, their choices' order and their points: ``[{"question": id, "choices": [id, ...],
+    "points": n}, ...]``, drawn with ``seed``; a reload shows the same, and later edits of the
+    quiz do not change an attempt under way."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("in progress")
+        SUBMITTED = "submitted", _("submitted")
+        EXPIRED = "expired", _("expired")
+
+    quiz = models.ForeignKey(Quiz, on_delete=models.PROTECT, related_name="attempts")
+    learner = models.ForeignKey("learners.Learner", on_delete=models.CASCADE, related_name="quiz_attempts")
+    number = models.PositiveSmallIntegerField(help_text=_("1 for the learner's first attempt at this quiz."))
+    seed = models.PositiveIntegerField()
+    layout = models.JSONField(default=list)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    started_at = models.DateTimeField()
+    expires_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    answers = models.JSONField(default=dict, help_text=_('{"question id": [choice id, ...]} as submitted.'))
+    points = models.PositiveIntegerField(null=True, blank=True)
+    max_points = models.PositiveIntegerField(default=0)
+    score = models.DecimalField(_("score (%)"), max_digits=5, decimal_places=2, null=True, blank=True)
+    passed = models.BooleanField(default=False)
+    channel = models.CharField(max_length=10, blank=True)
+
+    class Meta:
+        verbose_name = _("quiz attempt")
+        verbose_name_plural = _("quiz attempts")
+        constraints = [
+            models.UniqueConstraint(fields=["quiz", "learner", "number"], name="attempt_number_once"),
+            models.UniqueConstraint(
+                fields=["quiz", "learner"], condition=models.Q(status="open"), name="one_open_attempt"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.learner_id} #{self.number} on {self.quiz_id}: {self.status}"
+
+    @property
+    def question_ids(self) -> list[int]:
+        return [entry["question"] for entry in self.layout]
