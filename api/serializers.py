@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from courses.models import CoursePage, Lesson
@@ -23,6 +24,7 @@ class CourseListSerializer(serializers.ModelSerializer):
             "occupation",
             "level",
             "level_name",
+            "industry",
             "hours",
             "open_enrolment",
             "summary",
@@ -49,8 +51,24 @@ class LessonSerializer(serializers.ModelSerializer):
         return lesson.media.url if lesson.media else None
 
 
+class CourseTeacherSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    title = serializers.CharField()
+
+
+class CourseMaterialSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    publisher = serializers.CharField()
+    isbn = serializers.CharField()
+    provincial_quality = serializers.BooleanField()
+
+
 class CourseDetailSerializer(CourseListSerializer):
     lessons = serializers.SerializerMethodField()
+    teachers = serializers.SerializerMethodField()
+    materials = serializers.SerializerMethodField()
     certificate_type_name = serializers.CharField(source="get_certificate_type_display", read_only=True)
 
     class Meta(CourseListSerializer.Meta):
@@ -58,8 +76,19 @@ class CourseDetailSerializer(CourseListSerializer):
             "certificate_type",
             "certificate_type_name",
             "subsidy_eligible",
+            "teachers",
+            "materials",
             "lessons",
         ]
+
+    @extend_schema_field(CourseTeacherSerializer(many=True))
+    def get_teachers(self, course) -> list[dict]:
+        """Approved teachers only: one suspended after publication drops out at once."""
+        return CourseTeacherSerializer(course.approved_teachers, many=True).data
+
+    @extend_schema_field(CourseMaterialSerializer(many=True))
+    def get_materials(self, course) -> list[dict]:
+        return CourseMaterialSerializer(course.live_materials, many=True).data
 
     def get_lessons(self, course) -> list[dict]:
         context = {**self.context, "course": course, "course_url": self.get_url(course)}

@@ -64,6 +64,9 @@ class CourseListView(generics.ListAPIView):
         level = self.request.query_params.get("level")
         if level:
             courses = courses.filter(level=level)
+        industry = self.request.query_params.get("industry")
+        if industry:
+            courses = courses.filter(industry=industry)
         return courses
 
 

@@ -1,5 +1,6 @@
 """Courses as Wagtail pages: HomePage → CourseIndexPage → CoursePage → ordered lessons."""
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -7,13 +8,14 @@ from django.db import models
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
-from modelcluster.fields import ParentalKey
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from catalogs.choices import Industry
 from courses.media import inspect_upload
 from courses.search import searchable_text
 
@@ -108,6 +110,7 @@ class CoursePage(RoutablePageMixin, Page):
         Occupation, on_delete=models.PROTECT, related_name="courses", verbose_name=_("occupation")
     )
     level = models.CharField(_("level"), max_length=10, choices=Level.choices, default=Level.FIVE)
+    industry = models.CharField(_("industry"), max_length=20, choices=Industry.choices, blank=True)
     required_hours = models.DecimalField(
         _("required study hours"), max_digits=6, decimal_places=1, validators=[MinValueValidator(0)]
     )
@@ -136,13 +139,30 @@ class CoursePage(RoutablePageMixin, Page):
             "Share of a lesson's duration that must be credited to complete it. Empty: site default (0.90)."
         ),
     )
+    teachers = ParentalManyToManyField(
+        "teachers.Teacher",
+        blank=True,
+        related_name="courses",
+        verbose_name=_("teachers"),
+        help_text=_("只能选择审核通过的师资。Only approved teachers."),
+    )
+    materials = ParentalManyToManyField(
+        "teachers.Material", blank=True, related_name="courses", verbose_name=_("teaching materials")
+    )
 
     content_panels = Page.content_panels + [
         FieldPanel("summary"),
         MultiFieldPanel(
-            [FieldPanel("occupation"), FieldPanel("level"), FieldPanel("required_hours")],
+            [
+                FieldPanel("occupation"),
+                FieldPanel("level"),
+                FieldPanel("industry"),
+                FieldPanel("required_hours"),
+            ],
             heading=_("Occupation and hours"),
         ),
+        FieldPanel("teachers", widget=forms.CheckboxSelectMultiple),
+        FieldPanel("materials", widget=forms.CheckboxSelectMultiple),
         MultiFieldPanel(
             [
                 FieldPanel("open_enrolment"),
@@ -167,6 +187,15 @@ class CoursePage(RoutablePageMixin, Page):
         verbose_name = _("course")
         verbose_name_plural = _("courses")
 
+    def clean(self):
+        super().clean()
+        from teachers.validators import validate_teachers_publishable
+
+        try:
+            validate_teachers_publishable(self.teachers.all())
+        except ValidationError as error:
+            raise ValidationError({"teachers": error.messages}) from None
+
     def search_text(self) -> str:
         """Title, summary and occupation, tokenised for Chinese search (courses.search)."""
         return searchable_text(self.title, self.summary, self.occupation.code, self.occupation.name)
@@ -182,7 +211,11 @@ class CoursePage(RoutablePageMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
+        from teachers.selectors import approved_teachers, live_materials
+
         context["lessons"] = list(self.lessons.all())
+        context["teachers"] = list(approved_teachers().filter(courses=self))
+        context["materials"] = list(live_materials().filter(courses=self))
         context["enrolled"] = False
         learner = getattr(request.user, "learner", None) if request.user.is_authenticated else None
         if learner is not None:

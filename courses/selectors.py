@@ -11,9 +11,16 @@ def published_courses() -> QuerySet[CoursePage]:
 
 
 def published_course_with_lessons(course_id: int) -> CoursePage:
-    """One published course with its lessons prefetched in order; raises DoesNotExist."""
+    """One published course with its lessons in order, its approved teachers and its published
+    materials prefetched (as ``approved_teachers`` and ``live_materials``); raises DoesNotExist."""
+    from teachers.selectors import approved_teachers, live_materials
+
     return (
         published_courses()
-        .prefetch_related(Prefetch("lessons", queryset=Lesson.objects.order_by("sort_order", "id")))
+        .prefetch_related(
+            Prefetch("lessons", queryset=Lesson.objects.order_by("sort_order", "id")),
+            Prefetch("teachers", queryset=approved_teachers().order_by("id"), to_attr="approved_teachers"),
+            Prefetch("materials", queryset=live_materials().order_by("id"), to_attr="live_materials"),
+        )
         .get(pk=course_id)
     )

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Page, Site
 
+from catalogs.choices import Industry
 from catalogs.demo import seed_catalogs
 from courses.media import inspect_upload
 from courses.models import (
@@ -31,8 +32,18 @@ from learners.models import District, Learner, TargetGroup
 from learners.services import enrollment_create
 from progress.services import Origin, events_record
 from quizzes.demo import seed_quizzes
+from teachers.demo import seed_teachers
+from teachers.selectors import approved_teachers, live_materials
 
 MEDIA_DIR = Path(__file__).resolve().parent / "media"
+INDUSTRY_BY_SLUG = {
+    "chemical": Industry.CHEMICAL,
+    "elderly": Industry.ELDERLY_CARE,
+    "ceramics": Industry.CERAMICS,
+    "glass": Industry.GLASS,
+    "housekeeping": Industry.HOUSEKEEPING,
+    "chinese": Industry.CATERING,
+}
 
 # Demo accounts: (username, password, role shown on start). Demo only: the seed refuses to run
 # under production settings.
@@ -65,6 +76,7 @@ class DemoCourse:
     open_enrolment: bool = True
     certificate_type: str = CertificateType.TRAINING
     subsidy_eligible: bool = True
+    industry: str = ""
 
 
 SAFETY_LESSONS = (
@@ -232,11 +244,25 @@ def _course(index: CourseIndexPage, spec: DemoCourse) -> CoursePage:
         open_enrolment=spec.open_enrolment,
         certificate_type=spec.certificate_type,
         subsidy_eligible=spec.subsidy_eligible,
+        industry=spec.industry or INDUSTRY_BY_SLUG.get(spec.slug.split("-")[0], ""),
         lessons=[_lesson(lesson, position) for position, lesson in enumerate(spec.lessons)],
     )
     index.add_child(instance=course)
     course.save_revision().publish()
     return course
+
+
+def _attach_teachers_and_materials(course: CoursePage) -> None:
+    """Approved teachers of the course's occupation and its published materials, once."""
+    if course.teachers.exists() or course.materials.exists():
+        return
+    teachers = list(approved_teachers().filter(specialties=course.occupation_id)[:2])
+    materials = list(live_materials().filter(occupation=course.occupation_id)[:2])
+    if not teachers and not materials:
+        return
+    course.teachers = teachers
+    course.materials = materials
+    course.save_revision().publish()
 
 
 def _user(username: str, password: str, **fields) -> User:
@@ -318,10 +344,13 @@ def seed() -> dict:
     home = _home_page()
     index = _course_index(home)
     courses = {spec.slug: _course(index, spec) for spec in COURSES}
+    _staff()  # before the teachers: their vetting decisions are logged as the bureau's
     seed_catalogs()
+    seed_teachers()
+    for course in courses.values():
+        _attach_teachers_and_materials(course)
     advanced = courses["elderly-care-advanced"]
     seed_quizzes(advanced.lessons.get(kind=LessonKind.QUIZ))
-    _staff()
     learner = _demo_learner()
     enrollment_create(learner=learner, course=courses["chemical-safety"])
     enrollment_create(learner=learner, course=courses["elderly-care-advanced"])

@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from teachers import api
+
+urlpatterns = [
+    path("teachers/", api.TeacherListView.as_view(), name="teacher-list"),
+    path("teachers/<int:pk>/", api.TeacherDetailView.as_view(), name="teacher-detail"),
+    path("materials/", api.MaterialListView.as_view(), name="material-list"),
+    path("materials/<int:pk>/", api.MaterialDetailView.as_view(), name="material-detail"),
+]

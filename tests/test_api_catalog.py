@@ -91,8 +91,9 @@ def test_course_detail_queries_do_not_grow_with_the_number_of_lessons(api, djang
     assert _count_queries(api, f"/api/v1/courses/{small.pk}/") == _count_queries(
         api, f"/api/v1/courses/{large.pk}/"
     )
-    # view restrictions, the course with its occupation, its lessons, the request's site (for urls)
-    with django_assert_max_num_queries(4):
+    # view restrictions, the course with its occupation, its lessons, approved teachers,
+    # published materials, the request's site (for urls)
+    with django_assert_max_num_queries(6):
         api.get(f"/api/v1/courses/{large.pk}/")
 
 
@@ -105,3 +106,35 @@ def test_course_list_filters_by_occupation_and_level(api):
     assert api.get("/api/v1/courses/?occupation=4-03-02-01").json()["count"] == 1
     assert api.get("/api/v1/courses/?level=4").json()["count"] == 1
     assert api.get("/api/v1/courses/?level=5").json()["count"] == 1
+
+
+def test_course_detail_shows_only_approved_teachers_and_published_materials(api):
+    from teachers.models import TeacherState
+    from tests.teachers_factories import MaterialFactory, TeacherFactory
+
+    approved = TeacherFactory(state=TeacherState.APPROVED, name="王建国")
+    suspended = TeacherFactory(state=TeacherState.APPROVED, name="李停")
+    course = make_course(industry="ceramics")
+    course.teachers = [approved, suspended]
+    course.save_revision().publish()
+    suspended.state = TeacherState.SUSPENDED
+    suspended.save()
+    MaterialFactory()  # not attached
+    body = api.get(f"/api/v1/courses/{course.pk}/").json()
+    assert [t["name"] for t in body["teachers"]] == ["王建国"]
+    assert body["industry"] == "ceramics"
+    assert api.get("/api/v1/courses/?industry=ceramics").json()["count"] == 1
+    assert api.get("/api/v1/courses/?industry=glass").json()["count"] == 0
+
+
+def test_an_unapproved_teacher_cannot_be_attached_to_a_course():
+    from django.core.exceptions import ValidationError
+
+    from teachers.models import TeacherState
+    from tests.teachers_factories import TeacherFactory
+
+    course = make_course()
+    course.teachers = [TeacherFactory(state=TeacherState.SUBMITTED)]
+    with pytest.raises(ValidationError) as error:
+        course.full_clean()
+    assert "teachers" in error.value.message_dict
