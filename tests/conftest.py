@@ -65,3 +65,27 @@ def learner_api(learner):
 @pytest.fixture
 def staff_user(db):
     return UserFactory(username="staffer", is_staff=True)
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """A local S3 server (moto_server) for this test session; its URL."""
+    from tests.s3 import start_s3_server
+
+    server, endpoint = start_s3_server()
+    yield endpoint
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.fixture
+def s3_media(s3_endpoint, settings):
+    """Media storage switched to the local S3 server, as AWS_STORAGE_BUCKET_NAME does."""
+    from django.core.files.storage import storages
+
+    from tests.s3 import s3_storage_settings
+
+    settings.STORAGES = {**settings.STORAGES, "default": s3_storage_settings(s3_endpoint)}
+    storages._storages.clear()
+    yield s3_endpoint
+    storages._storages.clear()
