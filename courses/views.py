@@ -1,21 +1,28 @@
-"""Site search across the content pool (courses; materials and teachers join as they are published)."""
+"""Site search across the content pool: published courses, published teaching materials and
+approved teachers, with Chinese text found inside longer words (courses.search)."""
 
-from django.core.paginator import Paginator
 from django.template.response import TemplateResponse
 
 from courses.search import search_query
 from courses.selectors import published_courses
 
 MAX_QUERY = 100
+MAX_RESULTS = 30
 
 
 def search(request):
+    from teachers.selectors import approved_teachers, live_materials
+
     text = (request.GET.get("q") or "").strip()[:MAX_QUERY]
     query = search_query(text)
-    results = []
+    results = {"courses": [], "materials": [], "teachers": []}
     if query is not None:
-        results = list(published_courses().search(query, operator="and")[:50])
-    page = Paginator(results, 20).get_page(request.GET.get("page"))
-    return TemplateResponse(
-        request, "courses/search.html", {"q": text, "results": page, "total": len(results)}
-    )
+        results = {
+            "courses": list(published_courses().search(query, operator="and")[:MAX_RESULTS]),
+            "materials": list(
+                live_materials().select_related("occupation").search(query, operator="and")[:MAX_RESULTS]
+            ),
+            "teachers": list(approved_teachers().search(query, operator="and")[:MAX_RESULTS]),
+        }
+    total = sum(len(items) for items in results.values())
+    return TemplateResponse(request, "courses/search.html", {"q": text, **results, "total": total})

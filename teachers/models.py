@@ -18,6 +18,7 @@ from wagtail.models import DraftStateMixin, LockableMixin, Orderable, RevisionMi
 from wagtail.search import index
 
 from courses.models import Level
+from courses.search import searchable_text
 from learners.identity import mask_phone
 from learners.models import phone_validator
 from teachers.isbn import isbn_normalize, validate_isbn
@@ -99,8 +100,14 @@ class Teacher(index.Indexed, ClusterableModel):
         index.SearchField("employer"),
         index.SearchField("title"),
         index.RelatedFields("specialties", [index.SearchField("name"), index.FilterField("code")]),
+        index.SearchField("search_text"),
         index.FilterField("state"),
     ]
+
+    def search_text(self) -> str:
+        """Name, title, employer, bio and specialties, tokenised for Chinese search."""
+        specialties = " ".join(occupation.name for occupation in self.specialties.all())
+        return searchable_text(self.name, self.title, self.employer, self.bio, specialties)
 
     class Meta:
         ordering = ["id"]
@@ -229,6 +236,7 @@ class Material(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, ind
         index.SearchField("publisher"),
         index.SearchField("summary"),
         index.RelatedFields("occupation", [index.SearchField("name"), index.FilterField("code")]),
+        index.SearchField("search_text"),
         index.FilterField("live"),
         index.FilterField("level"),
         index.FilterField("provincial_quality"),
@@ -255,3 +263,8 @@ class Material(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, ind
             self.isbn = isbn_normalize(self.isbn)
         except ValidationError as error:
             raise ValidationError({"isbn": error.messages}) from None
+
+    def search_text(self) -> str:
+        """Title, authors, publisher, summary and occupation, tokenised for Chinese search."""
+        occupation = self.occupation.name if self.occupation_id else ""
+        return searchable_text(self.title, self.authors, self.publisher, self.summary, occupation)

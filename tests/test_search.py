@@ -23,7 +23,7 @@ def courses():
 def titles(client, q) -> list[str]:
     response = client.get("/search/", {"q": q})
     assert response.status_code == 200
-    return [course.title for course in response.context["results"]]
+    return [course.title for course in response.context["courses"]]
 
 
 def test_a_chinese_word_inside_a_longer_title_is_found(client, courses):
@@ -43,3 +43,19 @@ def test_unpublished_courses_are_never_found(client, courses):
 def test_an_empty_or_huge_query_is_harmless(client, courses):
     assert titles(client, "") == []
     assert titles(client, "陶" * 5000) == []
+
+
+def test_search_finds_published_materials_and_approved_teachers_only(client):
+    from django.core.management import call_command
+
+    from teachers.models import TeacherState
+    from tests.teachers_factories import MaterialFactory, TeacherFactory
+
+    TeacherFactory(name="王陶然", bio="陶瓷成型工艺高级技师", state=TeacherState.APPROVED)
+    TeacherFactory(name="赵未审", bio="陶瓷施釉", state=TeacherState.SUBMITTED)
+    MaterialFactory(title="陶瓷工艺学基础")
+    MaterialFactory(title="陶瓷草稿教材", publish=False)
+    call_command("update_index", verbosity=0)
+    response = client.get("/search/", {"q": "陶瓷"})
+    assert [t.name for t in response.context["teachers"]] == ["王陶然"]
+    assert [m.title for m in response.context["materials"]] == ["陶瓷工艺学基础"]
