@@ -1,7 +1,8 @@
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from courses.models import CoursePage, Lesson
+from courses.models import CoursePage, Lesson, LessonKind
 from learners.models import Enrollment, Learner
 
 
@@ -38,17 +39,36 @@ class CourseListSerializer(serializers.ModelSerializer):
 class LessonSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     media_url = serializers.SerializerMethodField()
+    launch_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Lesson
-        fields = ["id", "chapter", "title", "kind", "duration", "pages", "required", "url", "media_url"]
+        fields = [
+            "id",
+            "chapter",
+            "title",
+            "kind",
+            "duration",
+            "pages",
+            "required",
+            "url",
+            "media_url",
+            "launch_url",
+        ]
 
     def get_url(self, lesson) -> str:
         course_url = self.context["course_url"]
         return course_url + self.context["course"].reverse_subpage("lesson", args=[lesson.pk])
 
     def get_media_url(self, lesson) -> str | None:
-        return lesson.media.url if lesson.media else None
+        """The file a player streams; a SCORM package is launched, never downloaded."""
+        if not lesson.media or lesson.kind == LessonKind.SCORM:
+            return None
+        return lesson.media.url
+
+    def get_launch_url(self, lesson) -> str | None:
+        """For a SCORM lesson: the page that runs the package with a SCORM runtime."""
+        return reverse("scorm:launch", args=[lesson.pk]) if lesson.kind == LessonKind.SCORM else None
 
 
 class CourseTeacherSerializer(serializers.Serializer):

@@ -260,6 +260,18 @@ SPECTACULAR_SETTINGS = {
     "PREPROCESSING_HOOKS": ["api.schema.only_api_v1"],
 }
 
+# --- Courseware uploads ----------------------------------------------------------------------
+SCORM_MAX_UPLOAD_BYTES = env_int("SCORM_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
+SCORM_MAX_UNPACKED_BYTES = env_int("SCORM_MAX_UNPACKED_BYTES", 1024 * 1024 * 1024)
+SCORM_MAX_FILES = env_int("SCORM_MAX_FILES", 5000)
+LESSON_UPLOAD_MAX_BYTES = {
+    "video": env_int("LESSON_VIDEO_MAX_BYTES", 2048 * 1024 * 1024),
+    "audio": env_int("LESSON_AUDIO_MAX_BYTES", 300 * 1024 * 1024),
+    "document": env_int("LESSON_DOCUMENT_MAX_BYTES", 100 * 1024 * 1024),
+    "scorm": SCORM_MAX_UPLOAD_BYTES,
+}
+DOCUMENT_SECONDS_PER_PAGE = env_int("DOCUMENT_SECONDS_PER_PAGE", 120)
+
 # --- Tasks (Django's tasks API via django-tasks) ---------------------------------------------
 TASKS = {
     "default": {

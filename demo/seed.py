@@ -32,6 +32,7 @@ from learners.models import District, Learner, TargetGroup
 from learners.services import enrollment_create
 from progress.services import Origin, events_record
 from quizzes.demo import seed_quizzes
+from scorm.demo import seed_scorm
 from teachers.demo import seed_teachers
 from teachers.selectors import approved_teachers, live_materials
 
@@ -351,6 +352,7 @@ def seed() -> dict:
         _attach_teachers_and_materials(course)
     advanced = courses["elderly-care-advanced"]
     seed_quizzes(advanced.lessons.get(kind=LessonKind.QUIZ))
+    seed_scorm(advanced)  # after the teachers: it publishes a new revision of the live page
     learner = _demo_learner()
     enrollment_create(learner=learner, course=courses["chemical-safety"])
     enrollment_create(learner=learner, course=courses["elderly-care-advanced"])

@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from scorm.api import ScormRuntimeView
+
+urlpatterns = [
+    path("scorm/lessons/<int:lesson_id>/", ScormRuntimeView.as_view(), name="scorm-runtime"),
+]

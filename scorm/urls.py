@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from scorm import views
 
 app_name = "scorm"
-urlpatterns: list = []
+urlpatterns = [
+    path("lessons/<int:lesson_id>/launch/", views.launch, name="launch"),
+    path("lessons/<int:lesson_id>/content/<path:path>", views.content, name="content"),
+]

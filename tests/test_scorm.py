@@ -1,0 +1,583 @@
+"""SCORM courseware: package validation, import to storage, the player and content pages, and
+the runtime data API (permissions, saving, completion)."""
+
+import io
+import json
+import zipfile
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+
+from courses.models import LessonKind
+from progress.models import LessonProgress
+from scorm.models import ScormAttempt, ScormPackage
+from scorm.package import validate_package
+from scorm.services import package_import
+from tests.conftest import client_for
+from tests.factories import LearnerFactory, UserFactory, enroll, make_course
+from tests.scorm_factories import (
+    GOLF_12,
+    GOLF_2004,
+    MANIFEST_12,
+    make_zip,
+    minimal_package,
+    scorm_course,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    """Every test writes to its own media folder."""
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+def validated(data: bytes):
+    return validate_package(io.BytesIO(data))
+
+
+def refusal(data: bytes) -> str:
+    with pytest.raises(ValidationError) as caught:
+        validated(data)
+    return " ".join(caught.value.messages)
+
+
+# --- validation -------------------------------------------------------------------------------
+
+
+def test_it_accepts_the_real_golf_scorm_12_package():
+    info = validate_package(GOLF_12.open("rb"))
+    assert info.version == "1.2"
+    assert info.title == "Golf Explained - Run-time Basic Calls"
+    assert info.launch == "shared/launchpage.html"
+    assert info.file_count == 44
+    assert info.sha256 == "79d0aac544aaf912bb1bdd4d9092f9ad277dbf27409881fcbc13e2469fef4c06"
+
+
+def test_it_accepts_the_real_golf_scorm_2004_package():
+    info = validate_package(GOLF_2004.open("rb"))
+    assert info.version == "2004"
+    assert info.launch == "shared/launchpage.html"
+    assert info.identifier == "com.scorm.golfsamples.runtime.basicruntime.20043rd"
+
+
+def test_it_accepts_a_minimal_authored_package_and_leaves_the_file_rewound():
+    upload = io.BytesIO(minimal_package())
+    info = validate_package(upload)
+    assert (info.version, info.title, info.launch, info.file_count) == (
+        "1.2",
+        "安全生产小课件",
+        "index.html",
+        2,
+    )
+    assert upload.tell() == 0
+
+
+def _manifest(**replacements) -> str:
+    return MANIFEST_12.format(href=replacements.get("href", "index.html"))
+
+
+BAD_PACKAGES = {
+    "parent segment": (
+        lambda: minimal_package(**{"../evil.html": "x"}),
+        ["不安全", "unsafe path"],
+    ),
+    "absolute path": (lambda: minimal_package(**{"/etc/cron.d/evil": "x"}), ["unsafe path"]),
+    "drive letter": (lambda: minimal_package(**{"C:/Windows/evil.dll": "x"}), ["unsafe path"]),
+    "backslash escape": (lambda: minimal_package(**{"media\\..\\..\\evil.html": "x"}), ["unsafe path"]),
+    "symlink": (
+        lambda: make_zip(
+            {"imsmanifest.xml": _manifest(), "index.html": "x"}, symlinks={"link": "/etc/passwd"}
+        ),
+        ["符号链接", "symbolic link"],
+    ),
+    "no manifest": (
+        lambda: make_zip({"index.html": "x"}),
+        ["SCORM 包缺少 imsmanifest.xml。", "The SCORM package has no imsmanifest.xml at its root."],
+    ),
+    "manifest in a folder": (
+        lambda: make_zip({"course/imsmanifest.xml": _manifest(), "course/index.html": "x"}),
+        ["根目录", 'not in the folder "course/"'],
+    ),
+    "corrupt": (lambda: b"PK\x03\x04 this is not really a zip", ["不是有效的 zip", "corrupt"]),
+    "truncated": (lambda: minimal_package()[:200], ["corrupt"]),
+    "dtd": (
+        lambda: make_zip(
+            {
+                "imsmanifest.xml": '<?xml version="1.0"?>\n<!DOCTYPE manifest SYSTEM "http://example.com/x.dtd">\n'
+                + _manifest().split("\n", 1)[1],
+                "index.html": "x",
+            }
+        ),
+        ["DTD", "refused for safety"],
+    ),
+    "entities": (
+        lambda: make_zip(
+            {
+                "imsmanifest.xml": '<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+                '<!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>\n<manifest>&lol2;</manifest>',
+                "index.html": "x",
+            }
+        ),
+        ["实体", "entities"],
+    ),
+    "malformed manifest": (
+        lambda: make_zip({"imsmanifest.xml": "<manifest><oops></manifest>", "index.html": "x"}),
+        ["格式正确", "not well-formed"],
+    ),
+    "unknown version": (
+        lambda: make_zip(
+            {
+                "imsmanifest.xml": '<manifest identifier="m"><metadata><schemaversion>9.9</schemaversion>'
+                "</metadata></manifest>",
+                "index.html": "x",
+            }
+        ),
+        ["无法识别 SCORM 版本", "Unknown SCORM version"],
+    ),
+    "launch file missing": (
+        lambda: make_zip({"imsmanifest.xml": _manifest(href="start.html"), "index.html": "x"}),
+        ["start.html", "is not in the zip"],
+    ),
+    "external launch": (
+        lambda: make_zip(
+            {"imsmanifest.xml": _manifest(href="https://evil.example/x.html"), "index.html": "x"}
+        ),
+        ["external"],
+    ),
+    "zip bomb": (lambda: minimal_package(**{"zeros.bin": b"\0" * (3 * 1024 * 1024)}), ["zip bomb"]),
+}
+
+
+@pytest.mark.parametrize("case", BAD_PACKAGES, ids=list(BAD_PACKAGES))
+def test_it_refuses_a_bad_package_with_a_clear_bilingual_error_and_stores_nothing(case):
+    make, expected = BAD_PACKAGES[case]
+    data = make()
+    message = refusal(data)
+    for part in expected:
+        assert part in message
+    assert any("\u4e00" <= char <= "\u9fff" for char in message), "the message has a Chinese part"
+    # Through the import too: the lesson's zip is refused and nothing is unpacked or recorded.
+    _, lesson = scorm_course(data)
+    with pytest.raises(ValidationError):
+        package_import(lesson=lesson)
+    assert not default_storage.exists("scorm")
+    assert not ScormPackage.objects.exists()
+
+
+def test_it_refuses_a_package_over_the_upload_size_setting(settings):
+    settings.SCORM_MAX_UPLOAD_BYTES = 100
+    message = refusal(minimal_package())
+    assert "SCORM 包过大" in message and "too large" in message
+
+
+def test_it_refuses_too_many_files_and_too_much_unpacked_data(settings):
+    settings.SCORM_MAX_FILES = 3
+    assert "too many files" in refusal(minimal_package(**{"a.txt": "a", "b.txt": "b"}))
+    settings.SCORM_MAX_FILES = 100
+    settings.SCORM_MAX_UNPACKED_BYTES = 2000
+    assert "unpacks to more than" in refusal(minimal_package(**{"big.txt": "x" * 3000}))
+
+
+def test_it_refuses_a_member_whose_checksum_does_not_match():
+    data = bytearray(make_zip({"imsmanifest.xml": _manifest(), "index.html": "安全生产" * 500}))
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
+        info = archive.getinfo("index.html")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    data[start + 5] ^= 0xFF  # damage the compressed bytes of index.html
+    assert "corrupt" in refusal(bytes(data))
+
+
+def test_a_windows_zip_with_backslash_separators_is_accepted():
+    info = validated(
+        make_zip({"imsmanifest.xml": _manifest(href="pages/index.html"), "pages\\index.html": "x"})
+    )
+    assert info.launch == "pages/index.html"
+
+
+# --- import -----------------------------------------------------------------------------------
+
+
+def test_import_unpacks_the_package_to_storage_and_records_it(media):
+    _, lesson = scorm_course(GOLF_12.read_bytes(), name="golf12.zip")
+
+    package = package_import(lesson=lesson)
+
+    prefix = f"scorm/{lesson.pk}/79d0aac544aa"
+    assert package.lesson == lesson
+    assert (package.version, package.launch, package.storage_prefix) == (
+        "1.2",
+        "shared/launchpage.html",
+        prefix,
+    )
+    assert package.sha256.startswith("79d0aac544aa")
+    assert package.file_count == 44
+    assert package.total_size == sum(f.stat().st_size for f in (media / prefix).rglob("*") if f.is_file())
+    assert default_storage.exists(f"{prefix}/shared/launchpage.html")
+    assert default_storage.exists(f"{prefix}/Etiquette/course.jpg")
+    assert lesson.scorm_package == package
+
+
+def test_reimporting_the_same_zip_changes_nothing(media, django_assert_max_num_queries):
+    _, lesson = scorm_course(minimal_package())
+    first = package_import(lesson=lesson)
+    index = media / first.storage_prefix / "index.html"
+    written = index.stat().st_mtime_ns
+
+    # the package of the lesson; nothing is written
+    with django_assert_max_num_queries(1):
+        again = package_import(lesson=lesson)
+
+    assert again.pk == first.pk and again.imported_at == first.imported_at
+    assert index.stat().st_mtime_ns == written
+    assert ScormPackage.objects.count() == 1
+
+
+def test_a_new_zip_replaces_the_package_and_its_old_folder(media, django_capture_on_commit_callbacks):
+    _, lesson = scorm_course(minimal_package())
+    old = package_import(lesson=lesson)
+    lesson.media.save("golf.zip", ContentFile(GOLF_12.read_bytes()))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        new = package_import(lesson=lesson)
+
+    assert new.pk == old.pk and new.version == "1.2" and new.launch == "shared/launchpage.html"
+    assert new.storage_prefix != old.storage_prefix
+    assert not default_storage.exists(f"{old.storage_prefix}/index.html")
+    assert default_storage.exists(f"{new.storage_prefix}/shared/launchpage.html")
+
+
+def test_publishing_a_course_imports_its_scorm_lessons(django_capture_on_commit_callbacks):
+    course, lesson = scorm_course(GOLF_2004.read_bytes())
+    assert not ScormPackage.objects.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        course.save_revision().publish()
+
+    package = ScormPackage.objects.get(lesson=lesson)
+    assert package.version == "2004"
+    assert default_storage.exists(package.storage_name("shared/launchpage.html"))
+
+
+def test_a_lesson_that_is_not_scorm_is_not_imported():
+    course = make_course(lessons=1)
+    with pytest.raises(ValidationError):
+        package_import(lesson=course.lessons.get())
+
+
+# --- the player and the package's files -------------------------------------------------------
+
+
+@pytest.fixture
+def imported(learner):
+    """An imported SCORM 1.2 lesson in a course the learner is enrolled in."""
+    course, lesson = scorm_course(minimal_package(**{"js/app.js": "var x = 1;", "img/a.png": b"\x89PNG"}))
+    package_import(lesson=lesson)
+    enroll(learner, course)
+    lesson.refresh_from_db()
+    return lesson
+
+
+def content_url(lesson, path: str) -> str:
+    return f"/scorm/lessons/{lesson.pk}/content/{path}"
+
+
+def test_an_enrolled_learner_gets_the_package_files_framable_on_this_site_only(client, learner, imported):
+    client.force_login(learner.user)
+
+    page = client.get(content_url(imported, "index.html"))
+    script = client.get(content_url(imported, "js/app.js"))
+    image = client.get(content_url(imported, "img/a.png"))
+
+    assert page.status_code == 200
+    assert page["Content-Type"] == "text/html"
+    assert page["X-Frame-Options"] == "SAMEORIGIN"
+    assert b"".join(page.streaming_content).decode().count("LMSInitialize") == 1
+    assert script["Content-Type"] == "text/javascript"
+    assert b"".join(script.streaming_content) == b"var x = 1;"
+    assert image["Content-Type"] == "image/png"
+
+
+def test_package_files_are_refused_to_anonymous_and_unenrolled_visitors(client, imported, other_learner):
+    anonymous = client.get(content_url(imported, "index.html"))
+    assert anonymous.status_code == 302
+    assert anonymous["Location"].startswith("/accounts/login/?next=")
+
+    client.force_login(other_learner.user)
+    assert client.get(content_url(imported, "index.html")).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "../../../config/settings.py",
+        "js/../../index.html",
+        "%2e%2e/%2e%2e/secret",
+        "js\\..\\..\\x",
+        "no-such.html",
+    ],
+)
+def test_package_files_refuse_path_traversal_and_unknown_files(client, learner, imported, media, path):
+    (media / "scorm" / "secret").write_text("secret")
+    client.force_login(learner.user)
+    response = client.get(content_url(imported, path))
+    assert response.status_code == 404
+
+
+def test_the_launch_page_loads_the_runtime_with_the_learners_saved_data(client, learner, imported):
+    ScormAttempt.objects.create(
+        learner=learner,
+        lesson=imported,
+        version="1.2",
+        cmi={
+            "core": {"lesson_location": "p3", "exit": "suspend", "session_time": "00:01:00"},
+            "suspend_data": "s=1",
+        },
+    )
+    client.force_login(learner.user)
+
+    response = client.get(f"/scorm/lessons/{imported.pk}/launch/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "vendor/scorm-again/scorm12.min.js" in html and "scorm/launch.js" in html
+    assert 'id="scorm-frame"' in html
+    config = response.context["config"]
+    assert config["launchUrl"] == f"/scorm/lessons/{imported.pk}/content/index.html"
+    assert config["commitUrl"] == f"/api/v1/scorm/lessons/{imported.pk}/"
+    core = config["cmi"]["core"]
+    assert core["lesson_location"] == "p3" and core["entry"] == "resume"
+    assert core["student_name"] == learner.real_name and "session_time" not in core
+    assert config["cmi"]["suspend_data"] == "s=1"
+    assert "csrftoken" in response.cookies
+
+
+def test_the_launch_page_sends_anonymous_visitors_to_login_and_refuses_the_unenrolled(
+    client, imported, other_learner
+):
+    url = f"/scorm/lessons/{imported.pk}/launch/"
+    response = client.get(url)
+    assert response.status_code == 302 and response["Location"] == f"/accounts/login/?next={url}"
+
+    client.force_login(other_learner.user)
+    refused = client.get(url)
+    assert refused.status_code == 403
+    assert "您尚未报名本课程" in refused.content.decode()
+
+
+def test_the_launch_page_of_a_lesson_without_a_package_is_a_404(client, learner):
+    course = make_course(lessons=1)
+    enroll(learner, course)
+    client.force_login(learner.user)
+    assert client.get(f"/scorm/lessons/{course.lessons.get().pk}/launch/").status_code == 404
+
+
+# --- runtime data API -------------------------------------------------------------------------
+
+
+def runtime_url(lesson) -> str:
+    return f"/api/v1/scorm/lessons/{lesson.pk}/"
+
+
+CMI_COMPLETED = {
+    "core": {
+        "lesson_status": "completed",
+        "lesson_location": "page-3",
+        "score": {"raw": "85", "min": "0", "max": "100"},
+        "exit": "suspend",
+    },
+    "suspend_data": "viewed=1,2,3",
+}
+
+
+def test_anonymous_callers_get_a_401(api, imported):
+    assert api.get(runtime_url(imported)).status_code == 401
+    assert api.put(runtime_url(imported), {"cmi": CMI_COMPLETED}, format="json").status_code == 401
+    assert not ScormAttempt.objects.exists()
+
+
+def test_learners_not_enrolled_and_users_without_a_learner_profile_get_a_403(imported, other_learner):
+    for user in (other_learner.user, UserFactory(username="clerk", is_staff=True)):
+        client = client_for(user)
+        response = client.put(runtime_url(imported), {"cmi": CMI_COMPLETED}, format="json")
+        assert response.status_code == 403 and response.json()["detail"]
+        assert client.get(runtime_url(imported)).status_code == 403
+    assert not ScormAttempt.objects.exists()
+
+
+def test_a_lesson_that_is_not_scorm_or_not_imported_is_a_404(learner_api, learner):
+    course = make_course(lessons=2)
+    enroll(learner, course)
+    video, pending = course.lessons.order_by("sort_order")
+    pending.kind = LessonKind.SCORM
+    pending.save()
+    for lesson_id in (video.pk, pending.pk, 999999):
+        response = learner_api.get(f"/api/v1/scorm/lessons/{lesson_id}/")
+        assert response.status_code == 404 and response.json()["detail"]
+
+
+def test_before_any_commit_the_state_is_empty(learner_api, imported):
+    body = learner_api.get(runtime_url(imported)).json()
+    assert body == {
+        "lesson": imported.pk,
+        "version": "1.2",
+        "cmi": {},
+        "lesson_status": "",
+        "completion_status": "",
+        "success_status": "",
+        "score": None,
+        "suspend_data": "",
+        "completed": False,
+        "completed_at": None,
+        "last_channel": "",
+        "updated_at": None,
+    }
+
+
+def test_a_learner_saves_cmi_and_reads_it_back(learner_api, learner, imported):
+    saved = learner_api.put(runtime_url(imported), {"cmi": CMI_COMPLETED}, format="json")
+    assert saved.status_code == 200
+
+    body = learner_api.get(runtime_url(imported)).json()
+    assert body["cmi"] == CMI_COMPLETED
+    assert body["lesson_status"] == "completed"
+    assert body["score"] == {"raw": 85.0, "min": 0.0, "max": 100.0, "scaled": None}
+    assert body["suspend_data"] == "viewed=1,2,3"
+    assert body["completed"] is True and body["last_channel"] == "pc"
+    attempt = ScormAttempt.objects.get(learner=learner, lesson=imported)
+    assert (attempt.lesson_status, attempt.score_raw) == ("completed", 85.0)
+
+
+def test_another_learner_cannot_read_my_data(learner_api, imported, django_assert_max_num_queries):
+    learner_api.put(runtime_url(imported), {"cmi": CMI_COMPLETED}, format="json")
+    other = LearnerFactory()
+    enroll(other, imported.course)
+    theirs = client_for(other.user)
+
+    # token with user, their learner, the lesson with its package, the enrolment, their attempt
+    with django_assert_max_num_queries(5):
+        body = theirs.get(runtime_url(imported)).json()
+
+    assert body["cmi"] == {} and body["completed"] is False
+    assert ScormAttempt.objects.count() == 1
+
+
+def test_completion_reaches_lesson_progress_exactly_once(learner_api, learner, imported):
+    incomplete = {"core": {"lesson_status": "incomplete"}}
+    learner_api.put(runtime_url(imported), {"cmi": incomplete}, format="json")
+    assert not LessonProgress.objects.filter(learner=learner, completed_at__isnull=False).exists()
+
+    learner_api.put(runtime_url(imported), {"cmi": CMI_COMPLETED, "channel": "app"}, format="json")
+    progress = LessonProgress.objects.get(learner=learner, lesson=imported)
+    first = progress.completed_at
+    assert first is not None and progress.last_channel == "app"
+
+    learner_api.put(runtime_url(imported), {"cmi": {"core": {"lesson_status": "passed"}}}, format="json")
+    learner_api.put(runtime_url(imported), {"cmi": incomplete}, format="json")
+    progress.refresh_from_db()
+    assert progress.completed_at == first
+    assert LessonProgress.objects.filter(learner=learner, lesson=imported).count() == 1
+    assert ScormAttempt.objects.get(learner=learner).completed_at == first
+
+
+@pytest.mark.parametrize(
+    ("cmi", "completes"),
+    [
+        ({"completion_status": "completed", "success_status": "unknown"}, True),
+        ({"completion_status": "incomplete", "success_status": "passed"}, True),
+        ({"completion_status": "incomplete", "success_status": "failed"}, False),
+        ({"completion_status": "completed", "success_status": "failed", "score": {"scaled": "0.4"}}, True),
+    ],
+)
+def test_scorm_2004_completes_on_completed_or_passed(learner_api, learner, cmi, completes):
+    course, lesson = scorm_course(GOLF_2004.read_bytes())
+    package_import(lesson=lesson)
+    enroll(learner, course)
+
+    response = learner_api.put(runtime_url(lesson), {"cmi": cmi}, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["completion_status"] == cmi["completion_status"]
+    done = LessonProgress.objects.filter(learner=learner, lesson=lesson, completed_at__isnull=False).exists()
+    assert done is completes
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        [1, 2],
+        {"cmi": "completed"},
+        {"cmi": {"core": {"lesson_status": "finished"}}},
+        {"cmi": {"core": {"score": {"raw": "eighty"}}}},
+        {"cmi": {"core": "x"}},
+        {"cmi": {"suspend_data": "x" * 64001}},
+        {"cmi": {"suspend_data": 12}},
+        {"cmi": {"core": {"lesson_status": "completed"}}, "channel": "fax"},
+    ],
+)
+def test_bad_commits_are_a_400_with_a_detail_and_save_nothing(learner_api, learner, imported, body):
+    response = learner_api.put(runtime_url(imported), body, format="json")
+    assert response.status_code == 400
+    assert response.json()["detail"]
+    assert not ScormAttempt.objects.exists()
+    assert not LessonProgress.objects.filter(learner=learner).exists()
+
+
+def test_malformed_or_oversized_bodies_are_refused_without_a_500(learner_api, imported, settings):
+    url = runtime_url(imported)
+    nested = '{"cmi": ' + '{"a": ' * 5000 + "1" + "}" * 5001
+    for raw in ("{not json", nested, '{"cmi": {"core": {"score": {"raw": NaN}}}}'):
+        response = learner_api.generic("PUT", url, raw, content_type="application/json")
+        assert response.status_code == 400 and response.json()["detail"]
+    settings.SCORM_MAX_COMMIT_BYTES = 1000
+    response = learner_api.put(url, {"cmi": {"suspend_data": "x" * 2000}}, format="json")
+    assert response.status_code == 413 and response.json()["detail"]
+    assert not ScormAttempt.objects.exists()
+
+
+def test_session_commits_need_the_csrf_header(learner, imported):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(learner.user)
+    page = browser.get(f"/scorm/lessons/{imported.pk}/launch/")
+    token = page.cookies["csrftoken"].value
+    body = json.dumps({"cmi": CMI_COMPLETED})
+
+    refused = browser.put(runtime_url(imported), body, content_type="application/json")
+    accepted = browser.put(
+        runtime_url(imported), body, content_type="application/json", HTTP_X_CSRFTOKEN=token
+    )
+
+    assert refused.status_code == 403
+    assert accepted.status_code == 200 and accepted.json()["completed"] is True
+
+
+def test_post_is_accepted_like_put_and_total_time_is_kept_between_commits(learner_api, imported):
+    final = {"core": {"lesson_status": "incomplete", "total_time": "00:05:00"}}
+    assert learner_api.post(runtime_url(imported), {"cmi": final}, format="json").status_code == 200
+    learner_api.put(runtime_url(imported), {"cmi": {"core": {"lesson_status": "incomplete"}}}, format="json")
+    assert ScormAttempt.objects.get().cmi["core"]["total_time"] == "00:05:00"
+
+
+# --- demo -------------------------------------------------------------------------------------
+
+
+def test_seed_scorm_adds_the_two_golf_lessons_once(django_capture_on_commit_callbacks):
+    from scorm.demo import seed_scorm
+
+    course = make_course(lessons=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        packages = seed_scorm(course)
+        again = seed_scorm(course)
+
+    assert [p.version for p in packages] == ["1.2", "2004"]
+    assert [p.pk for p in again] == [p.pk for p in packages]
+    course.refresh_from_db()
+    assert course.lessons.count() == 4
+    assert course.lessons.filter(kind=LessonKind.SCORM, required=False).count() == 2
+    assert course.live and not course.has_unpublished_changes
