@@ -79,3 +79,26 @@ def test_the_bucket_setting_selects_s3_storage():
     )
     assert probe.returncode == 0, probe.stderr
     assert probe.stdout.split() == ["S3Storage", BUCKET]
+
+
+def test_a_scorm_package_is_unpacked_to_s3_and_served_from_there(s3_media, db, client):
+    from scorm.services import package_import
+    from tests.factories import LearnerFactory, enroll
+    from tests.scorm_factories import minimal_package, scorm_course
+
+    course, lesson = scorm_course(minimal_package())
+    package = package_import(lesson=lesson)
+    s3 = s3_client(s3_media)
+    keys = {
+        item["Key"] for item in s3.list_objects_v2(Bucket=BUCKET, Prefix=package.storage_prefix)["Contents"]
+    }
+    assert {
+        f"{package.storage_prefix.rstrip('/')}/imsmanifest.xml",
+        f"{package.storage_prefix.rstrip('/')}/index.html",
+    } <= keys
+    learner = LearnerFactory()
+    enroll(learner, course)
+    client.force_login(learner.user)
+    response = client.get(f"/scorm/lessons/{lesson.pk}/content/index.html")
+    assert response.status_code == 200
+    assert b"LMSInitialize" in b"".join(response.streaming_content)
