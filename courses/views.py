@@ -2,6 +2,7 @@
 approved teachers, with Chinese text found inside longer words (courses.search)."""
 
 from django.template.response import TemplateResponse
+from wagtail.search.backends import get_search_backend
 
 from courses.search import search_query
 from courses.selectors import published_courses
@@ -17,12 +18,11 @@ def search(request):
     query = search_query(text)
     results = {"courses": [], "materials": [], "teachers": []}
     if query is not None:
+        backend = get_search_backend()
         results = {
             "courses": list(published_courses().search(query, operator="and")[:MAX_RESULTS]),
-            "materials": list(
-                live_materials().select_related("occupation").search(query, operator="and")[:MAX_RESULTS]
-            ),
-            "teachers": list(approved_teachers().search(query, operator="and")[:MAX_RESULTS]),
+            "materials": list(backend.search(query, live_materials(), operator="and")[:MAX_RESULTS]),
+            "teachers": list(backend.search(query, approved_teachers(), operator="and")[:MAX_RESULTS]),
         }
     total = sum(len(items) for items in results.values())
     return TemplateResponse(request, "courses/search.html", {"q": text, **results, "total": total})
