@@ -32,4 +32,5 @@ urlpatterns += [
     path("", include("teachers.api_urls")),
     path("", include("scorm.api_urls")),
     path("", include("quizzes.api_urls")),
+    path("", include("institutions.api_urls")),
 ]

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "teachers",
     "scorm",
     "quizzes",
+    "institutions",
     "api",
     "demo",
     "wagtail.contrib.forms",

@@ -28,6 +28,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("scorm/", include("scorm.urls")),
+    path("institution/", include("institutions.urls")),
     path("search/", course_views.search, name="search"),
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
