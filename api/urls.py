@@ -1,11 +1,13 @@
 from django.urls import include, path
 
-from api import progress_views, views
+from api import account_views, progress_views, views
 
 app_name = "api"
 
 urlpatterns = [
     path("auth/token/", views.TokenLoginView.as_view(), name="token"),
+    path("auth/register/", account_views.RegisterView.as_view(), name="register"),
+    path("learners/<int:learner_id>/reveal/", account_views.RevealView.as_view(), name="learner-reveal"),
     path("courses/", views.CourseListView.as_view(), name="course-list"),
     path("courses/<int:course_id>/", views.CourseDetailView.as_view(), name="course-detail"),
     path("courses/<int:course_id>/enroll/", views.EnrollView.as_view(), name="course-enroll"),

@@ -248,6 +248,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
     "PAGE_SIZE": 20,
+    "DEFAULT_THROTTLE_RATES": {"register": env_str("REGISTER_RATE", "30/hour")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Zibo Skills Online API",
@@ -260,6 +261,19 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "PREPROCESSING_HOOKS": ["api.schema.only_api_v1"],
 }
+
+# --- Personal data at rest (learners/crypto.py) ----------------------------------------------
+# Fernet keys, comma-separated: the first encrypts, all decrypt (rotation). FIELD_HASH_KEY keys
+# the look-up hashes of ID numbers and phones. Both are required in production.
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS") or (
+    [env_secret("FIELD_ENCRYPTION_KEY")] if env_secret("FIELD_ENCRYPTION_KEY") else []
+)
+FIELD_HASH_KEY = env_secret("FIELD_HASH_KEY")
+if not DEBUG and not (FIELD_ENCRYPTION_KEYS and FIELD_HASH_KEY):
+    raise ImproperlyConfigured(
+        "FIELD_ENCRYPTION_KEYS (or FIELD_ENCRYPTION_KEY / _FILE) and FIELD_HASH_KEY must be set when "
+        "DJANGO_DEBUG is off: they protect learners' ID numbers and phones at rest."
+    )
 
 # --- Courseware uploads ----------------------------------------------------------------------
 SCORM_MAX_UPLOAD_BYTES = env_int("SCORM_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)

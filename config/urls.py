@@ -11,6 +11,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from api.exceptions import json_not_found, json_server_error
 from config.health import healthz
 from courses import views as course_views
+from learners import views as learner_views
 from learners.forms import GuardedAuthenticationForm
 
 urlpatterns = [
@@ -26,6 +27,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/register/", learner_views.register, name="register"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("scorm/", include("scorm.urls")),
     path("institution/", include("institutions.urls")),

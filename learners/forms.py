@@ -1,8 +1,14 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.models import User
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from learners import login_guard
+from learners.identity import normalize_id_number, validate_id_number
+from learners.models import District, Education, Learner, TargetGroup, phone_validator
 
 
 class GuardedAuthenticationForm(AuthenticationForm):
@@ -24,3 +30,51 @@ class GuardedAuthenticationForm(AuthenticationForm):
         finally:
             if self.user_cache is not None:
                 login_guard.record_success(username)
+
+
+class RegistrationForm(forms.Form):
+    """Real-name registration, shared by the web page and ``POST /api/v1/auth/register/``."""
+
+    username = forms.CharField(label=_("用户名"), max_length=150)
+    password = forms.CharField(label=_("密码"), widget=forms.PasswordInput, strip=False)
+    real_name = forms.CharField(label=_("真实姓名"), max_length=50)
+    id_number = forms.CharField(label=_("身份证号"), max_length=18, min_length=1)
+    phone = forms.CharField(label=_("手机号"), max_length=11, validators=[phone_validator])
+    district = forms.ChoiceField(label=_("所在区县"), choices=District.choices)
+    target_group = forms.ChoiceField(label=_("人员类别"), choices=TargetGroup.choices)
+    employer = forms.CharField(label=_("工作单位"), max_length=200, required=False)
+    education = forms.ChoiceField(
+        label=_("文化程度"), choices=[("", "—")] + Education.choices, required=False
+    )
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        try:
+            UnicodeUsernameValidator()(username)
+        except ValidationError as error:
+            raise forms.ValidationError(error.messages) from None
+        if User.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError(_("该用户名已被使用。This username is taken."), code="taken")
+        return username
+
+    def clean_id_number(self):
+        number = normalize_id_number(self.cleaned_data["id_number"])
+        validate_id_number(number)
+        if Learner.objects.with_id_number(number).exists():
+            raise forms.ValidationError(
+                _(
+                    "该身份证号已注册，一人只能注册一个账号；如忘记密码请找回。This ID number is already registered."
+                ),
+                code="duplicate",
+            )
+        return number
+
+    def clean(self):
+        cleaned = super().clean()
+        password = cleaned.get("password")
+        if password:
+            try:
+                validate_password(password, User(username=cleaned.get("username", "")))
+            except ValidationError as error:
+                self.add_error("password", error)
+        return cleaned

@@ -5,7 +5,23 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from learners.identity import mask_id_number, mask_phone, validate_id_number
+from learners.crypto import EncryptedTextField, blind_index
+from learners.identity import (
+    birth_date_from_id,
+    mask_id_number,
+    mask_phone,
+    normalize_id_number,
+    sex_from_id,
+    validate_id_number,
+)
+
+
+class LearnerQuerySet(models.QuerySet):
+    def with_id_number(self, id_number: str):
+        return self.filter(id_number_hash=blind_index(normalize_id_number(id_number)))
+
+    def with_phone(self, phone: str):
+        return self.filter(phone_hash=blind_index(phone))
 
 
 class District(models.TextChoices):
@@ -37,25 +53,51 @@ class TargetGroup(models.TextChoices):
     OTHER = "other", _("其他")
 
 
+class Education(models.TextChoices):
+    PRIMARY = "primary", _("小学及以下")
+    JUNIOR = "junior", _("初中")
+    SENIOR = "senior", _("高中/中专/技校")
+    COLLEGE = "college", _("大专")
+    BACHELOR = "bachelor", _("本科")
+    POSTGRADUATE = "postgraduate", _("研究生")
+
+
 phone_validator = RegexValidator(
     r"^1[3-9]\d{9}$", _("Enter an 11-digit mainland mobile number, e.g. 13912345678.")
 )
 
 
 class Learner(models.Model):
-    """A real-name trainee, tied one-to-one to a user account."""
+    """A real-name trainee, tied one-to-one to a user account.
+
+    The ID number and phone are stored encrypted (learners.crypto); ``id_number_hash`` and
+    ``phone_hash`` are keyed hashes for look-ups, and the unique hash makes one person one account.
+    Never filter on ``id_number`` or ``phone``: use ``Learner.objects.with_id_number(...)``.
+    """
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="learner")
     real_name = models.CharField(_("real name"), max_length=50)
-    id_number = models.CharField(_("ID number"), max_length=18, unique=True, validators=[validate_id_number])
-    phone = models.CharField(_("mobile phone"), max_length=11, validators=[phone_validator])
+    id_number = EncryptedTextField(_("ID number"), validators=[validate_id_number])
+    id_number_hash = models.CharField(max_length=64, unique=True, editable=False)
+    phone = EncryptedTextField(_("mobile phone"), validators=[phone_validator])
+    phone_hash = models.CharField(max_length=64, db_index=True, editable=False)
+    birth_date = models.DateField(_("birth date"), null=True, editable=False)
+    sex = models.CharField(_("sex"), max_length=1, choices=[("M", _("男")), ("F", _("女"))], editable=False)
+    education = models.CharField(_("education"), max_length=20, choices=Education.choices, blank=True)
     district = models.CharField(_("district"), max_length=10, choices=District.choices)
     target_group = models.CharField(
         _("target group"), max_length=30, choices=TargetGroup.choices, default=TargetGroup.OTHER
     )
     employer = models.CharField(_("employer"), max_length=200, blank=True)
     verified = models.BooleanField(_("identity verified"), default=False)
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verification_method = models.CharField(_("verification method"), max_length=30, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = LearnerQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("learner")
@@ -63,6 +105,26 @@ class Learner(models.Model):
 
     def __str__(self):
         return f"{self.real_name} ({self.masked_id_number})"
+
+    def save(self, *args, **kwargs):
+        # The hashes and what the ID number says (birth date, sex) always follow the values.
+        self.id_number = normalize_id_number(self.id_number)
+        self.id_number_hash = blind_index(self.id_number)
+        self.phone_hash = blind_index(self.phone or "")
+        try:
+            self.birth_date = birth_date_from_id(self.id_number)
+            self.sex = sex_from_id(self.id_number)
+        except (ValueError, IndexError):
+            pass  # an invalid number never passes validation; nothing to derive
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"id_number", "phone"} & set(update_fields):
+            kwargs["update_fields"] = set(update_fields) | {
+                "id_number_hash",
+                "phone_hash",
+                "birth_date",
+                "sex",
+            }
+        super().save(*args, **kwargs)
 
     @property
     def masked_id_number(self) -> str:
@@ -102,3 +164,22 @@ class Enrollment(models.Model):
 
     def __str__(self):
         return f"{self.learner} → {self.course_id}"
+
+
+class RevealLog(models.Model):
+    """Every time someone saw a learner's full ID number or phone: who, whose, what, why, when."""
+
+    viewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    learner = models.ForeignKey(Learner, on_delete=models.PROTECT, related_name="reveals")
+    field = models.CharField(max_length=20)
+    reason = models.CharField(max_length=200)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("personal data reveal")
+        verbose_name_plural = _("personal data reveals")
+
+    def __str__(self):
+        return f"{self.viewer_id} saw {self.field} of {self.learner_id}"

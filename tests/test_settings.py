@@ -11,6 +11,8 @@ from django.core.exceptions import ImproperlyConfigured
 from config.env import env_bool, env_int, env_list, env_secret
 
 ROOT = Path(__file__).resolve().parent.parent
+# Production also needs the keys that protect personal data at rest (a valid Fernet key).
+DATA_KEYS = {"FIELD_ENCRYPTION_KEYS": "kQfR2nH3m4sT5uV6wX7yZ8aB9cD0eF1gH2iJ3kL4mN8=", "FIELD_HASH_KEY": "h" * 40}
 
 
 def _load_settings(**env) -> subprocess.CompletedProcess:
@@ -38,7 +40,7 @@ def test_production_mode_without_a_secret_key_refuses_to_start():
 
 
 def test_production_mode_starts_with_a_secret_key():
-    result = _load_settings(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="x" * 60)
+    result = _load_settings(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="x" * 60, **DATA_KEYS)
     assert result.returncode == 0, result.stderr
     assert "sqlite3" in result.stdout
 
@@ -46,8 +48,14 @@ def test_production_mode_starts_with_a_secret_key():
 def test_secret_key_can_come_from_a_file(tmp_path):
     secret = tmp_path / "secret"
     secret.write_text("y" * 60)
-    result = _load_settings(DJANGO_DEBUG="0", DJANGO_SECRET_KEY_FILE=str(secret))
+    result = _load_settings(DJANGO_DEBUG="0", DJANGO_SECRET_KEY_FILE=str(secret), **DATA_KEYS)
     assert result.returncode == 0, result.stderr
+
+
+def test_production_mode_without_the_personal_data_keys_refuses_to_start():
+    result = _load_settings(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="x" * 60)
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEYS" in result.stderr
 
 
 def test_a_database_url_selects_postgresql():
@@ -86,6 +94,7 @@ def test_check_deploy_is_clean_under_production_settings():
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": "k3y-" + "abcdefghijklmnopqrstuvwxyz0123456789" * 2,
         "DJANGO_ALLOWED_HOSTS": "px.zibo.example",
+        **DATA_KEYS,
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
