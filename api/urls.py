@@ -35,4 +35,5 @@ urlpatterns += [
     path("", include("scorm.api_urls")),
     path("", include("quizzes.api_urls")),
     path("", include("institutions.api_urls")),
+    path("", include("rosters.api_urls")),
 ]

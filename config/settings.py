@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "scorm",
     "quizzes",
     "institutions",
+    "rosters",
     "api",
     "demo",
     "wagtail.contrib.forms",

@@ -30,6 +30,7 @@ urlpatterns = [
     path("accounts/register/", learner_views.register, name="register"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("scorm/", include("scorm.urls")),
+    path("institution/rosters/", include("rosters.urls")),
     path("institution/", include("institutions.urls")),
     path("search/", course_views.search, name="search"),
     path("django-admin/", admin.site.urls),
