@@ -40,8 +40,13 @@ urlpatterns = [
 
 if settings.DEBUG:
     from django.conf.urls.static import static
+    from django.views.decorators.clickjacking import xframe_options_sameorigin
+    from django.views.static import serve
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    # Local media in development; documents are shown in a same-origin frame on lesson pages.
+    urlpatterns += static(
+        settings.MEDIA_URL, xframe_options_sameorigin(serve), document_root=settings.MEDIA_ROOT
+    )
 
 urlpatterns += [path("", include(wagtail_urls))]
 
