@@ -28,6 +28,7 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/register/", learner_views.register, name="register"),
+    path("accounts/activate/", learner_views.activate, name="activate"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("scorm/", include("scorm.urls")),
     path("institution/rosters/", include("rosters.urls")),

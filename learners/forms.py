@@ -78,3 +78,34 @@ class RegistrationForm(forms.Form):
             except ValidationError as error:
                 self.add_error("password", error)
         return cleaned
+
+
+class ActivationForm(forms.Form):
+    """First sign-in of a learner whose account an institution created from a roster: they prove
+    who they are with their ID number and phone, and choose their password."""
+
+    id_number = forms.CharField(label=_("身份证号"), max_length=18)
+    phone = forms.CharField(label=_("手机号"), max_length=11, validators=[phone_validator])
+    password = forms.CharField(label=_("设置密码"), widget=forms.PasswordInput, strip=False)
+
+    error_message = _(
+        "身份证号与手机号不匹配，或账号已激活。The ID number and phone do not match an account to activate."
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        number, phone = cleaned.get("id_number"), cleaned.get("phone")
+        if not (number and phone):
+            return cleaned
+        learner = Learner.objects.with_id_number(number).with_phone(phone).select_related("user").first()
+        # One message for every failure, so the form does not tell which ID numbers exist.
+        if learner is None or learner.user.has_usable_password():
+            raise forms.ValidationError(self.error_message, code="no_match")
+        password = cleaned.get("password")
+        if password:
+            try:
+                validate_password(password, learner.user)
+            except ValidationError as error:
+                self.add_error("password", error)
+        self.learner = learner
+        return cleaned

@@ -17,6 +17,7 @@ from learners.identity import (
 
 
 class LearnerQuerySet(models.QuerySet):
+    # Look-ups go through the keyed hashes: the encrypted columns cannot be compared.
     def with_id_number(self, id_number: str):
         return self.filter(id_number_hash=blind_index(normalize_id_number(id_number)))
 

@@ -7,7 +7,8 @@ from django.template.response import TemplateResponse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 
-from learners.forms import RegistrationForm
+from learners import login_guard
+from learners.forms import ActivationForm, RegistrationForm
 from learners.services import learner_register
 
 
@@ -27,3 +28,24 @@ def register(request):
             login(request, learner.user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect(next_url)
     return TemplateResponse(request, "registration/register.html", {"form": form, "next": next_url})
+
+
+@sensitive_post_parameters("password", "id_number", "phone")
+def activate(request):
+    """An account created from an institution's roster is activated by its owner: ID number and
+    phone must match, then they set a password. Failures count towards the login lockout."""
+    form = ActivationForm(data=request.POST or None)
+    locked = False
+    if request.method == "POST":
+        key = f"activate:{request.POST.get('id_number', '')}"
+        locked = login_guard.is_locked(key)
+        if not locked and form.is_valid():
+            user = form.learner.user
+            user.set_password(form.cleaned_data["password"])
+            user.save(update_fields=["password"])
+            login_guard.record_success(key)
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return TemplateResponse(request, "registration/activated.html", {"username": user.get_username()})
+        if not locked:
+            login_guard.record_failure(key)
+    return TemplateResponse(request, "registration/activate.html", {"form": form, "locked": locked})
