@@ -27,6 +27,7 @@ from courses.models import (
     Occupation,
 )
 from courses.occupations import occupations_load
+from institutions.demo import seed_institutions
 from learners.identity import id_check_char
 from learners.models import District, Learner, TargetGroup
 from learners.services import enrollment_create
@@ -364,4 +365,7 @@ def seed() -> dict:
             courses["elderly-care"],
             two_days_ago.replace(hour=19, minute=30, second=0, microsecond=0),
         )
-    return {"courses": courses, "learner": learner}
+    more_logins = seed_institutions(
+        learner=learner, course=courses["elderly-care"], staff_user=User.objects.get(username="institution")
+    )
+    return {"courses": courses, "learner": learner, "logins": more_logins}

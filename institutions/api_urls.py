@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from institutions import api
+
+urlpatterns = [
+    path("me/assignments/", api.MyAssignmentsView.as_view(), name="my-assignments"),
+    path("classes/", api.ClassListView.as_view(), name="class-list"),
+    path("classes/<int:class_id>/", api.ClassDetailView.as_view(), name="class-detail"),
+    path("classes/<int:class_id>/members/", api.ClassMembersView.as_view(), name="class-members"),
+    path("classes/<int:class_id>/assignments/", api.ClassAssignmentsView.as_view(), name="class-assignments"),
+    path("learners/<int:learner_id>/verify/", api.LearnerVerifyView.as_view(), name="learner-verify"),
+]

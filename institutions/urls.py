@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from institutions import views
 
 app_name = "institutions"
-urlpatterns: list = []
+urlpatterns = [
+    path("classes/", views.class_list, name="class-list"),
+    path("classes/<int:class_id>/", views.class_detail, name="class-detail"),
+    path("my-assignments/", views.my_assignments, name="my-assignments"),
+]

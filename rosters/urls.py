@@ -1,4 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from rosters import views
 
 app_name = "rosters"
-urlpatterns: list = []
+urlpatterns = [
+    path("template.xlsx", views.roster_template, name="template"),
+    path("classes/<int:class_id>/import/", views.roster_import, name="import"),
+    path(
+        "classes/<int:class_id>/import/<uuid:upload_id>/confirm/",
+        views.roster_import_confirm,
+        name="import-confirm",
+    ),
+    path("classes/<int:class_id>/dashboard/", views.dashboard, name="dashboard"),
+    path("classes/<int:class_id>/dashboard.xlsx", views.dashboard_export, name="dashboard-xlsx"),
+]

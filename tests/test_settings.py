@@ -12,7 +12,10 @@ from config.env import env_bool, env_int, env_list, env_secret
 
 ROOT = Path(__file__).resolve().parent.parent
 # Production also needs the keys that protect personal data at rest (a valid Fernet key).
-DATA_KEYS = {"FIELD_ENCRYPTION_KEYS": "kQfR2nH3m4sT5uV6wX7yZ8aB9cD0eF1gH2iJ3kL4mN8=", "FIELD_HASH_KEY": "h" * 40}
+DATA_KEYS = {
+    "FIELD_ENCRYPTION_KEYS": "kQfR2nH3m4sT5uV6wX7yZ8aB9cD0eF1gH2iJ3kL4mN8=",
+    "FIELD_HASH_KEY": "h" * 40,
+}
 
 
 def _load_settings(**env) -> subprocess.CompletedProcess:

@@ -17,5 +17,5 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"demo data ready: {len(result['courses'])} courses"))
         self.stdout.write("logins (username / password):")
         self.stdout.write(f"  {DEMO_LEARNER[0]} / {DEMO_LEARNER[1]}   学员 learner")
-        for username, password, role in STAFF_ACCOUNTS:
+        for username, password, role in [*STAFF_ACCOUNTS, *result["logins"]]:
             self.stdout.write(f"  {username} / {password}   {role}")

@@ -1,0 +1,236 @@
+"""Institutions API: the learner's assignments; classes for staff, district officials and the
+bureau; adding members and assignments; identity verification. Who may do what is decided by
+``institutions.roles``; objects outside a user's scope are 404s (they need not know of them)."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.serializers import DetailSerializer
+from courses.models import CoursePage, Lesson
+from institutions import roles, selectors, services
+from institutions import serializers as s
+from institutions.models import Assignment, TrainingClass
+from learners.models import Learner
+
+
+class IsLearner(BasePermission):
+    message = "只有注册学员有学习任务。Only registered learners have assignments."
+
+    def has_permission(self, request, view):
+        return roles.Role.LEARNER in roles.roles_of(request.user)
+
+
+class IsClassReader(BasePermission):
+    message = "只有培训机构、区县人社和市人社局工作人员可以查看班级。Only institution staff, district officials and the bureau read classes."
+
+    def has_permission(self, request, view):
+        return roles.is_class_reader(request.user)
+
+
+def _django_errors(error: DjangoValidationError) -> ValidationError:
+    return ValidationError(error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages})
+
+
+class MyAssignmentsView(generics.ListAPIView):
+    """The modules assigned to the learner's classes, soonest due first, with their progress."""
+
+    permission_classes = [IsAuthenticated, IsLearner]
+    serializer_class = s.MyAssignmentSerializer
+
+    def get_queryset(self):
+        return selectors.learner_assignments(self.request.user.learner)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        progress = selectors.assignments_progress(request.user.learner, page)
+        context = {**self.get_serializer_context(), "progress": progress}
+        return self.get_paginated_response(s.MyAssignmentSerializer(page, many=True, context=context).data)
+
+
+def _visible_class(request, class_id: int) -> TrainingClass:
+    training_class = (
+        roles.classes_visible_to(request.user)
+        .select_related("institution", "course", "occupation", "teacher")
+        .filter(pk=class_id)
+        .first()
+    )
+    if training_class is None:
+        raise NotFound("没有这个班级。No such class.")
+    return training_class
+
+
+def _managed_class(request, class_id: int) -> TrainingClass:
+    training_class = _visible_class(request, class_id)
+    if not roles.can_manage_class(request.user, training_class):
+        raise PermissionDenied(
+            "只有本机构工作人员可以管理班级。Only the institution's staff manage its classes."
+        )
+    return training_class
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("institution", int, description="institution id"),
+        OpenApiParameter("course", int, description="course id"),
+        OpenApiParameter("district", str, description="district, e.g. 张店区"),
+    ]
+)
+class ClassListView(generics.ListAPIView):
+    """Classes the user may read: staff their institution's, officials their district's, the bureau all."""
+
+    permission_classes = [IsAuthenticated, IsClassReader]
+    serializer_class = s.ClassListSerializer
+
+    def get_queryset(self):
+        classes = selectors.visible_classes_list(roles.classes_visible_to(self.request.user))
+        params = self.request.query_params
+        for name, field in (("institution", "institution_id"), ("course", "course_id")):
+            value = params.get(name)
+            if value:
+                if not (value.isascii() and value.isdigit()) or int(value) > s.MAX_ID:
+                    raise ValidationError({name: "请填写编号。Give an id."})
+                classes = classes.filter(**{field: int(value)})
+        if params.get("district"):
+            classes = classes.filter(district=params["district"])
+        return classes.order_by("-starts_on", "id")
+
+
+class ClassDetailView(APIView):
+    """One class with its members (ID and phone masked) and their progress, and its assignments."""
+
+    permission_classes = [IsAuthenticated, IsClassReader]
+
+    @extend_schema(responses={200: s.ClassDetailSerializer, 403: DetailSerializer, 404: DetailSerializer})
+    def get(self, request, class_id: int):
+        # The class with its member count, and its assignments with course and lessons.
+        training_class = (
+            selectors.visible_classes_list(roles.classes_visible_to(request.user))
+            .prefetch_related(
+                Prefetch(
+                    "assignments",
+                    queryset=Assignment.objects.select_related("course").prefetch_related("lessons"),
+                )
+            )
+            .filter(pk=class_id)
+            .first()
+        )
+        if training_class is None:
+            raise NotFound("没有这个班级。No such class.")
+        context = {
+            "request": request,
+            "members": selectors.class_members_progress(training_class),
+            "can_manage": roles.can_manage_class(request.user, training_class),
+        }
+        return Response(s.ClassDetailSerializer(training_class, context=context).data)
+
+
+class ClassMembersView(APIView):
+    """Add a learner to a class (staff of its institution): 201, or 200 if already a member."""
+
+    permission_classes = [IsAuthenticated, IsClassReader]
+
+    @extend_schema(
+        request=s.MemberAddSerializer,
+        responses={
+            201: s.MembershipSerializer,
+            200: s.MembershipSerializer,
+            400: DetailSerializer,
+            403: DetailSerializer,
+            404: DetailSerializer,
+        },
+    )
+    def post(self, request, class_id: int):
+        training_class = _managed_class(request, class_id)
+        body = s.MemberAddSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        learner = Learner.objects.filter(pk=body.validated_data["learner"]).first()
+        if learner is None:
+            raise ValidationError({"learner": "没有这个学员。No such learner."})
+        membership, created = services.class_member_add(training_class=training_class, learner=learner)
+        return Response(
+            s.MembershipSerializer(membership).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class ClassAssignmentsView(APIView):
+    """Assign a published course (or some of its lessons) to a class (staff of its institution)."""
+
+    permission_classes = [IsAuthenticated, IsClassReader]
+
+    @extend_schema(
+        request=s.AssignmentCreateSerializer,
+        responses={
+            201: s.AssignmentSerializer,
+            400: DetailSerializer,
+            403: DetailSerializer,
+            404: DetailSerializer,
+        },
+    )
+    def post(self, request, class_id: int):
+        training_class = _managed_class(request, class_id)
+        body = s.AssignmentCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        course = CoursePage.objects.live().filter(pk=data["course"]).first()
+        if course is None:
+            raise ValidationError({"course": "没有这门已发布的课程。No such published course."})
+        lessons = list(Lesson.objects.filter(pk__in=data["lessons"]))
+        if len(lessons) != len(set(data["lessons"])) or any(
+            lesson.course_id != course.pk for lesson in lessons
+        ):
+            raise ValidationError(
+                {"lessons": "所选课时不属于这门课程。The lessons must belong to the course."}
+            )
+        try:
+            assignment = services.assignment_create(
+                training_class=training_class,
+                course=course,
+                lessons=lessons,
+                opens_at=data["opens_at"],
+                due_at=data["due_at"],
+                note=data["note"],
+                created_by=request.user,
+            )
+        except DjangoValidationError as error:
+            raise _django_errors(error) from None
+        return Response(s.AssignmentSerializer(assignment).data, status=status.HTTP_201_CREATED)
+
+
+class LearnerVerifyView(APIView):
+    """Staff of an institution whose class the learner is in confirm the learner's identity
+    against their ID card."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=s.VerifySerializer,
+        responses={
+            200: s.VerifiedSerializer,
+            403: OpenApiResponse(DetailSerializer, description="May read the learner but not verify"),
+            404: DetailSerializer,
+        },
+    )
+    def post(self, request, learner_id: int):
+        learner = roles.learners_visible_to(request.user).filter(pk=learner_id).first()
+        if learner is None:
+            raise NotFound("没有这个学员。No such learner.")
+        if not roles.can_verify_identity(request.user, learner):
+            raise PermissionDenied(
+                "只有学员所在班级的培训机构工作人员可以核验身份。Only staff of the learner's institution verify identity."
+            )
+        body = s.VerifySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        from learners import services as learner_services
+
+        learner_services.learner_verify(
+            learner=learner, verified_by=request.user, method="staff", note=body.validated_data["note"]
+        )
+        learner.refresh_from_db()
+        return Response({"learner": learner.pk, "verified": learner.verified})

@@ -1,0 +1,281 @@
+"""Training institutions, enterprises, district officials, and the classes institutions run.
+
+Who may see what is decided in one place, ``institutions.roles``; writes are in
+``institutions.services``. Learners' personal data never lives here: a class only links to
+``learners.Learner``, whose ID number and phone are shown masked everywhere.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from catalogs.validators import normalize_credit_code, validate_contact_phone, validate_credit_code
+from courses.models import Level
+from learners.models import District
+
+
+class InstitutionType(models.TextChoices):
+    PUBLIC = "public", "公办"
+    PRIVATE = "private", "民办"
+    ENTERPRISE = "enterprise", "企业"
+    COLLEGE = "college", "院校"
+    TECHNICAL_SCHOOL = "technical-school", "技工院校"
+
+
+class Institution(models.Model):
+    """A training institution (培训机构) approved to train for some occupations."""
+
+    name = models.CharField("机构名称", max_length=200)
+    credit_code = models.CharField(
+        "统一社会信用代码", max_length=18, unique=True, validators=[validate_credit_code]
+    )
+    licence_number = models.CharField("办学许可证号", max_length=50, blank=True)
+    type = models.CharField("机构类型", max_length=20, choices=InstitutionType.choices)
+    district = models.CharField("所在区县", max_length=10, choices=District.choices)
+    address = models.CharField("地址", max_length=200, blank=True)
+    contact_person = models.CharField("联系人", max_length=50, blank=True)
+    contact_phone = models.CharField(
+        "联系电话", max_length=20, blank=True, validators=[validate_contact_phone]
+    )
+    occupations = models.ManyToManyField(
+        "courses.Occupation", verbose_name="核准培训职业（工种）", blank=True, related_name="institutions"
+    )
+    active = models.BooleanField("有效", default=True, help_text="停用后，其工作人员不再具有机构权限。")
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "培训机构"
+        verbose_name_plural = "培训机构"
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.credit_code = normalize_credit_code(self.credit_code)
+        super().save(*args, **kwargs)
+
+
+class InstitutionStaff(models.Model):
+    """A user working for one institution (a user is staff of at most one)."""
+
+    class Role(models.TextChoices):
+        ADMIN = "admin", "机构管理员"
+        TEACHER = "teacher", "教务/教师"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="institution_staff"
+    )
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="staff", verbose_name="培训机构"
+    )
+    role = models.CharField("岗位", max_length=10, choices=Role.choices, default=Role.ADMIN)
+
+    class Meta:
+        verbose_name = "机构工作人员"
+        verbose_name_plural = "机构工作人员"
+
+    def __str__(self):
+        return f"{self.user} @ {self.institution}"
+
+
+class Enterprise(models.Model):
+    """An employer (企业) whose HR follows the training of its own employees."""
+
+    name = models.CharField("企业名称", max_length=200)
+    credit_code = models.CharField(
+        "统一社会信用代码", max_length=18, unique=True, validators=[validate_credit_code]
+    )
+    district = models.CharField("所在区县", max_length=10, choices=District.choices)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "企业"
+        verbose_name_plural = "企业"
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.credit_code = normalize_credit_code(self.credit_code)
+        super().save(*args, **kwargs)
+
+
+class EnterpriseHR(models.Model):
+    """A user doing HR for one enterprise: sees that enterprise's employees only."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enterprise_hr"
+    )
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, related_name="hr", verbose_name="企业"
+    )
+
+    class Meta:
+        verbose_name = "企业人力资源"
+        verbose_name_plural = "企业人力资源"
+
+    def __str__(self):
+        return f"{self.user} @ {self.enterprise}"
+
+
+class Employment(models.Model):
+    """A learner's current employer (one at a time)."""
+
+    learner = models.OneToOneField("learners.Learner", on_delete=models.CASCADE, related_name="employment")
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, related_name="employments", verbose_name="企业"
+    )
+    started_on = models.DateField("入职日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "任职"
+        verbose_name_plural = "任职"
+
+    def __str__(self):
+        return f"{self.learner} @ {self.enterprise}"
+
+
+class DistrictOfficial(models.Model):
+    """A user of a district's human-resources office: sees learners and classes of that district."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="district_official"
+    )
+    district = models.CharField("区县", max_length=10, choices=District.choices)
+
+    class Meta:
+        verbose_name = "区县人社工作人员"
+        verbose_name_plural = "区县人社工作人员"
+
+    def __str__(self):
+        return f"{self.user} @ {self.district}"
+
+
+class TrainingClass(models.Model):
+    """A class (班级) an institution runs for a course; learners join through memberships."""
+
+    institution = models.ForeignKey(
+        Institution, on_delete=models.PROTECT, related_name="classes", verbose_name="培训机构"
+    )
+    course = models.ForeignKey(
+        "courses.CoursePage", on_delete=models.PROTECT, related_name="training_classes", verbose_name="课程"
+    )
+    occupation = models.ForeignKey(
+        "courses.Occupation",
+        on_delete=models.PROTECT,
+        related_name="training_classes",
+        verbose_name="职业（工种）",
+    )
+    level = models.CharField("等级", max_length=10, choices=Level.choices, default=Level.FIVE)
+    teacher = models.ForeignKey(
+        "teachers.Teacher",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="training_classes",
+        verbose_name="授课教师",
+        limit_choices_to={"state": "approved"},
+        help_text="只能选择审核通过的师资。",
+    )
+    name = models.CharField("班级名称", max_length=200)
+    starts_on = models.DateField("开班日期")
+    ends_on = models.DateField("结业日期")
+    district = models.CharField(
+        "区县", max_length=10, choices=District.choices, blank=True, help_text="留空则取机构所在区县。"
+    )
+    learners = models.ManyToManyField(
+        "learners.Learner", through="ClassMembership", related_name="training_classes", blank=True
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_on", "id"]
+        verbose_name = "班级"
+        verbose_name_plural = "班级"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")), name="class_ends_after_start"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.district and self.institution_id:
+            self.district = self.institution.district
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError(
+                {"ends_on": "结业日期不能早于开班日期。The class cannot end before it starts."}
+            )
+        if self.teacher_id and not self.teacher.is_approved:
+            raise ValidationError({"teacher": "只能选择审核通过的师资。Only approved teachers."})
+
+
+class ClassMembership(models.Model):
+    training_class = models.ForeignKey(TrainingClass, on_delete=models.CASCADE, related_name="memberships")
+    learner = models.ForeignKey(
+        "learners.Learner", on_delete=models.CASCADE, related_name="class_memberships"
+    )
+    joined_at = models.DateTimeField("加入时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "班级学员"
+        verbose_name_plural = "班级学员"
+        constraints = [
+            models.UniqueConstraint(fields=["training_class", "learner"], name="one_membership_per_class")
+        ]
+
+    def __str__(self):
+        return f"{self.learner} @ {self.training_class}"
+
+
+class Assignment(models.Model):
+    """A module assigned to a class: a course, or only some of its lessons (none chosen: all)."""
+
+    training_class = models.ForeignKey(
+        TrainingClass, on_delete=models.CASCADE, related_name="assignments", verbose_name="班级"
+    )
+    course = models.ForeignKey(
+        "courses.CoursePage", on_delete=models.PROTECT, related_name="class_assignments", verbose_name="课程"
+    )
+    lessons = models.ManyToManyField(
+        "courses.Lesson",
+        blank=True,
+        related_name="assignments",
+        verbose_name="指定课时",
+        help_text="不选则为整门课程。",
+    )
+    opens_at = models.DateTimeField("开始时间", default=timezone.now)
+    due_at = models.DateTimeField("截止时间")
+    note = models.TextField("说明", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        verbose_name = "学习任务"
+        verbose_name_plural = "学习任务"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(due_at__gt=models.F("opens_at")), name="assignment_due_after_opens"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.training_class} · {self.course}"
+
+    def clean(self):
+        super().clean()
+        if self.opens_at and self.due_at and self.due_at <= self.opens_at:
+            raise ValidationError(
+                {"due_at": "截止时间须晚于开始时间。The due time must be after the opening time."}
+            )

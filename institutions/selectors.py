@@ -1,0 +1,137 @@
+"""Reads of classes and assignments, with progress computed in a fixed number of queries.
+
+Progress comes from ``progress.models.LessonProgress``: for an assignment, over its chosen
+lessons, or over the whole course (its required lessons decide completion) when none are chosen.
+"""
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
+from django.utils import timezone
+
+from courses.models import Lesson
+from institutions.models import Assignment, ClassMembership, TrainingClass
+from learners.models import Enrollment, Learner
+from progress.models import LessonProgress
+
+
+def learner_assignments(learner: Learner) -> QuerySet[Assignment]:
+    """The assignments of the learner's classes, soonest due first."""
+    return (
+        Assignment.objects.filter(training_class__memberships__learner=learner)
+        .select_related("course", "training_class__institution")
+        .prefetch_related(
+            Prefetch(
+                "lessons",
+                queryset=Lesson.objects.only("id", "course_id", "duration").order_by("sort_order", "id"),
+            )
+        )
+        .order_by("due_at", "id")
+    )
+
+
+def assignments_progress(learner: Learner, assignments: Sequence[Assignment]) -> dict[int, dict]:
+    """Progress per assignment id, in two queries whatever the number of assignments: the
+    lessons of the whole-course assignments' courses, and the learner's progress in them all.
+    The assignments' chosen lessons must be prefetched (``learner_assignments`` does)."""
+    whole_course_ids = {a.course_id for a in assignments if not a.lessons.all()}
+    course_lessons: dict[int, list[tuple[int, int, bool]]] = defaultdict(list)
+    if whole_course_ids:
+        rows = Lesson.objects.filter(course_id__in=whole_course_ids).values_list(
+            "id", "course_id", "duration", "required"
+        )
+        for lesson_id, course_id, duration, required in rows:
+            course_lessons[course_id].append((lesson_id, duration, required))
+    chosen_durations = {lesson.pk: lesson.duration for a in assignments for lesson in a.lessons.all()}
+    chosen_ids = set(chosen_durations)
+    lesson_ids = chosen_ids | {lesson_id for rows in course_lessons.values() for lesson_id, _, _ in rows}
+    progress = (
+        {
+            lesson_id: (credited, completed_at)
+            for lesson_id, credited, completed_at in LessonProgress.objects.filter(
+                learner=learner, lesson_id__in=lesson_ids
+            ).values_list("lesson_id", "credited_seconds", "completed_at")
+        }
+        if lesson_ids
+        else {}
+    )
+    now = timezone.now()
+    result = {}
+    for assignment in assignments:
+        chosen = [lesson.pk for lesson in assignment.lessons.all()]
+        if chosen:
+            lessons = chosen
+            needed = chosen
+            required_seconds = sum(chosen_durations.get(pk, 0) for pk in chosen)
+        else:
+            rows = course_lessons.get(assignment.course_id, [])
+            lessons = [lesson_id for lesson_id, _, _ in rows]
+            needed = [lesson_id for lesson_id, _, required in rows if required] or lessons
+            required_seconds = assignment.course.required_seconds
+        done = {pk for pk in lessons if progress.get(pk, (0, None))[1] is not None}
+        completed = bool(needed) and all(pk in done for pk in needed)
+        result[assignment.pk] = {
+            "credited_seconds": round(sum(progress.get(pk, (0, None))[0] for pk in lessons), 3),
+            "required_seconds": required_seconds,
+            "completed_lessons": len(done),
+            "total_lessons": len(lessons),
+            "completed": completed,
+            "overdue": not completed and assignment.due_at < now,
+        }
+    return result
+
+
+def visible_classes_list(classes: QuerySet[TrainingClass]) -> QuerySet[TrainingClass]:
+    """Classes with what a list shows fetched in the same query, and their member counts."""
+    return classes.select_related("institution", "course", "occupation", "teacher").annotate(
+        member_count=Count("memberships", distinct=True)
+    )
+
+
+def class_members_progress(training_class: TrainingClass) -> list[dict]:
+    """Each member of the class with their progress in the class's course: one query for the
+    members, one for the course's lessons, one for their progress, one for their enrolments."""
+    memberships = list(
+        ClassMembership.objects.filter(training_class=training_class)
+        .select_related("learner")
+        .order_by("joined_at", "id")
+    )
+    learner_ids = [m.learner_id for m in memberships]
+    course = training_class.course
+    required_lessons = list(
+        Lesson.objects.filter(course_id=course.pk, required=True).values_list("id", flat=True)
+    )
+    per_learner = {
+        row["learner_id"]: row
+        for row in LessonProgress.objects.filter(learner_id__in=learner_ids, lesson__course_id=course.pk)
+        .values("learner_id")
+        .annotate(
+            credited=Sum("credited_seconds"),
+            completed_required=Count(
+                "id", filter=Q(completed_at__isnull=False, lesson_id__in=required_lessons or [0])
+            ),
+            last_activity=Max("updated_at"),
+        )
+    }
+    completed_at = dict(
+        Enrollment.objects.filter(course_id=course.pk, learner_id__in=learner_ids).values_list(
+            "learner_id", "completed_at"
+        )
+    )
+    members = []
+    for membership in memberships:
+        learner = membership.learner
+        row = per_learner.get(learner.pk, {})
+        members.append(
+            {
+                "learner": learner,
+                "joined_at": membership.joined_at,
+                "credited_seconds": round(row.get("credited") or 0.0, 3),
+                "required_seconds": course.required_seconds,
+                "completed": completed_at.get(learner.pk) is not None
+                or (bool(required_lessons) and row.get("completed_required", 0) >= len(required_lessons)),
+                "last_activity": row.get("last_activity"),
+            }
+        )
+    return members

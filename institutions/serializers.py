@@ -1,0 +1,213 @@
+"""Serializers of the institutions API. Personal data only ever leaves here masked."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from institutions.models import Assignment, TrainingClass
+
+# Ids sent by clients stay within a 64-bit key: a larger number is a 400, never a database error.
+MAX_ID = 2**63 - 1
+
+
+class InstitutionRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class ClassRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    institution = InstitutionRefSerializer()
+
+
+class AssignmentProgressMixin(serializers.Serializer):
+    """Progress fields read from ``context["progress"][assignment.pk]`` (computed in bulk)."""
+
+    credited_seconds = serializers.SerializerMethodField()
+    required_seconds = serializers.SerializerMethodField()
+    completed_lessons = serializers.SerializerMethodField()
+    total_lessons = serializers.SerializerMethodField()
+    completed = serializers.SerializerMethodField()
+    overdue = serializers.SerializerMethodField()
+
+    def _progress(self, assignment) -> dict:
+        return self.context["progress"][assignment.pk]
+
+    def get_credited_seconds(self, assignment) -> float:
+        return self._progress(assignment)["credited_seconds"]
+
+    def get_required_seconds(self, assignment) -> int:
+        return self._progress(assignment)["required_seconds"]
+
+    def get_completed_lessons(self, assignment) -> int:
+        return self._progress(assignment)["completed_lessons"]
+
+    def get_total_lessons(self, assignment) -> int:
+        return self._progress(assignment)["total_lessons"]
+
+    def get_completed(self, assignment) -> bool:
+        return self._progress(assignment)["completed"]
+
+    def get_overdue(self, assignment) -> bool:
+        return self._progress(assignment)["overdue"]
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    """An assignment as a class's staff see it (no learner's progress)."""
+
+    course_title = serializers.CharField(source="course.title", read_only=True)
+    lessons = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Assignment
+        fields = ["id", "course", "course_title", "lessons", "opens_at", "due_at", "note"]
+
+    def get_lessons(self, assignment) -> list[int]:
+        """Chosen lesson ids; [] means the whole course."""
+        return [lesson.pk for lesson in assignment.lessons.all()]
+
+
+class MyAssignmentSerializer(AssignmentProgressMixin, AssignmentSerializer):
+    """GET /me/assignments/: an assignment of one of the learner's classes, with their progress."""
+
+    # "class" is a Python keyword: the field is put into the class namespace by name.
+    locals()["class"] = serializers.SerializerMethodField(method_name="get_class_")
+    course_url = serializers.SerializerMethodField()
+
+    class Meta(AssignmentSerializer.Meta):
+        fields = [
+            *AssignmentSerializer.Meta.fields,
+            "class",
+            "course_url",
+            "credited_seconds",
+            "required_seconds",
+            "completed_lessons",
+            "total_lessons",
+            "completed",
+            "overdue",
+        ]
+
+    @extend_schema_field(ClassRefSerializer)
+    def get_class_(self, assignment) -> dict:
+        training_class = assignment.training_class
+        return {
+            "id": training_class.pk,
+            "name": training_class.name,
+            "institution": {"id": training_class.institution_id, "name": training_class.institution.name},
+        }
+
+    def get_course_url(self, assignment) -> str | None:
+        return assignment.course.get_url(request=self.context.get("request"))
+
+
+class OccupationRefSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class CourseRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+
+
+class TeacherRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class ClassListSerializer(serializers.ModelSerializer):
+    institution = InstitutionRefSerializer(read_only=True)
+    course = CourseRefSerializer(read_only=True)
+    occupation = OccupationRefSerializer(read_only=True)
+    level_name = serializers.CharField(source="get_level_display", read_only=True)
+    teacher = TeacherRefSerializer(read_only=True, allow_null=True)
+    member_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = TrainingClass
+        fields = [
+            "id",
+            "name",
+            "institution",
+            "course",
+            "occupation",
+            "level",
+            "level_name",
+            "teacher",
+            "district",
+            "starts_on",
+            "ends_on",
+            "member_count",
+        ]
+
+
+class MemberSerializer(serializers.Serializer):
+    """A member of a class (from ``selectors.class_members_progress``); ID and phone masked."""
+
+    learner = serializers.IntegerField(source="learner.pk")
+    real_name = serializers.CharField(source="learner.real_name")
+    id_number = serializers.CharField(source="learner.masked_id_number")
+    phone = serializers.CharField(source="learner.masked_phone")
+    district = serializers.CharField(source="learner.district")
+    verified = serializers.BooleanField(source="learner.verified")
+    joined_at = serializers.DateTimeField()
+    credited_seconds = serializers.FloatField()
+    required_seconds = serializers.IntegerField()
+    completed = serializers.BooleanField()
+    last_activity = serializers.DateTimeField(allow_null=True)
+
+
+class ClassDetailSerializer(ClassListSerializer):
+    members = serializers.SerializerMethodField()
+    assignments = AssignmentSerializer(many=True, read_only=True)
+    can_manage = serializers.SerializerMethodField()
+
+    class Meta(ClassListSerializer.Meta):
+        fields = [*ClassListSerializer.Meta.fields, "can_manage", "members", "assignments"]
+
+    @extend_schema_field(MemberSerializer(many=True))
+    def get_members(self, training_class) -> list[dict]:
+        return MemberSerializer(self.context["members"], many=True).data
+
+    def get_can_manage(self, training_class) -> bool:
+        return self.context["can_manage"]
+
+
+class MemberAddSerializer(serializers.Serializer):
+    learner = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+
+
+class MembershipSerializer(serializers.Serializer):
+    learner = serializers.IntegerField(source="learner.pk")
+    real_name = serializers.CharField(source="learner.real_name")
+    id_number = serializers.CharField(source="learner.masked_id_number")
+    joined_at = serializers.DateTimeField()
+
+
+class AssignmentCreateSerializer(serializers.Serializer):
+    course = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    lessons = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        max_length=500,
+        required=False,
+        default=list,
+    )
+    opens_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    due_at = serializers.DateTimeField()
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+    def validate(self, attrs):
+        if attrs.get("opens_at") and attrs["due_at"] <= attrs["opens_at"]:
+            raise serializers.ValidationError(
+                {"due_at": "截止时间须晚于开始时间。The due time must be after the opening time."}
+            )
+        return attrs
+
+
+class VerifySerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+
+class VerifiedSerializer(serializers.Serializer):
+    learner = serializers.IntegerField()
+    verified = serializers.BooleanField()

@@ -1,0 +1,146 @@
+"""Pages: roster import (upload → preview → confirm), the class dashboard and its Excel export,
+and the roster template. Anonymous visitors go to the login page; users without a class role get
+a 403; a class outside the user's reach is a 404."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from institutions import roles
+from institutions.models import TrainingClass
+from rosters.demo import sample_roster_xlsx
+from rosters.export import XLSX_CONTENT_TYPE, dashboard_xlsx, roster_xlsx
+from rosters.models import RosterUpload
+from rosters.parsing import RosterFileError, limits
+from rosters.selectors import class_dashboard, upload_preview
+from rosters.services import RosterRefused, roster_confirm, roster_preview
+
+
+class RosterForm(forms.Form):
+    file = forms.FileField(
+        label="花名册文件",
+        help_text="Excel（.xlsx）或 CSV（UTF-8/GBK），不超过 2 MB、2000 行。",
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv,text/csv"}),
+    )
+
+
+def _visible_class(request, class_id: int) -> TrainingClass:
+    if not roles.is_class_reader(request.user):
+        raise PermissionDenied("只有培训机构、区县人社和市人社局工作人员可以查看班级。")
+    training_class = (
+        roles.classes_visible_to(request.user)
+        .select_related("institution", "course", "occupation")
+        .filter(pk=class_id)
+        .first()
+    )
+    if training_class is None:
+        raise Http404("没有这个班级。")
+    return training_class
+
+
+def _managed_class(request, class_id: int) -> TrainingClass:
+    training_class = _visible_class(request, class_id)
+    if not roles.can_manage_class(request.user, training_class):
+        raise PermissionDenied("只有本机构工作人员可以导入学员。")
+    return training_class
+
+
+def _xlsx(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def roster_import(request, class_id: int):
+    training_class = _managed_class(request, class_id)
+    form = RosterForm()
+    context = {"training_class": training_class, "form": form}
+    if request.method == "POST":
+        form = RosterForm(request.POST, request.FILES)
+        context["form"] = form
+        if not form.is_valid():
+            return render(request, "rosters/import.html", context, status=400)
+        upload = form.cleaned_data["file"]
+        max_bytes, _, _ = limits()
+        try:
+            if upload.size > max_bytes:
+                raise RosterFileError(f"文件过大（上限 {max_bytes // 1024} KB）。", 413)
+            roster = roster_preview(
+                training_class=training_class,
+                uploaded_by=request.user,
+                content=upload.read(max_bytes + 1),
+                filename=upload.name or "",
+            )
+        except RosterFileError as error:
+            context["file_error"] = error.message
+            return render(request, "rosters/import.html", context, status=error.status)
+        context["preview"] = upload_preview(roster)
+    return render(request, "rosters/import.html", context)
+
+
+@login_required
+@require_POST
+def roster_import_confirm(request, class_id: int, upload_id):
+    training_class = _managed_class(request, class_id)
+    upload = RosterUpload.objects.filter(pk=upload_id, training_class=training_class).first()
+    if upload is None:
+        raise Http404("没有这次上传。")
+    try:
+        result = roster_confirm(upload=upload, user=request.user, checksum=request.POST.get("checksum", ""))
+    except RosterRefused as error:
+        context = {"training_class": training_class, "form": RosterForm(), "confirm_error": error.message}
+        if upload.confirmed_at is None and upload.payload:
+            context["preview"] = upload_preview(upload)
+        return render(request, "rosters/import.html", context, status=error.status)
+    messages.success(
+        request,
+        f"导入完成：新开通账号 {result['created']} 人，加入班级 {result['added']} 人，"
+        f"报名课程 {result['enrolled']} 人次。新账号请学员用“忘记密码”设置密码。",
+    )
+    return redirect("rosters:dashboard", class_id=training_class.pk)
+
+
+@login_required
+@require_GET
+def dashboard(request, class_id: int):
+    training_class = _visible_class(request, class_id)
+    data = class_dashboard(training_class)
+    for row in data["members"]:
+        row["credited_hours"] = row["credited_seconds"] / 3600
+        row["required_hours"] = row["required_seconds"] / 3600
+        row["percent"] = round(100 * row["completion"])
+    return render(
+        request,
+        "rosters/dashboard.html",
+        {
+            "training_class": training_class,
+            "dashboard": data,
+            "behind_count": sum(1 for row in data["members"] if row["behind"]),
+            "can_manage": roles.can_manage_class(request.user, training_class),
+        },
+    )
+
+
+@login_required
+@require_GET
+def dashboard_export(request, class_id: int):
+    training_class = _visible_class(request, class_id)
+    content = dashboard_xlsx(class_dashboard(training_class))
+    return _xlsx(content, f"{training_class.name}-学习情况.xlsx")
+
+
+@login_required
+@require_GET
+def roster_template(request):
+    """The blank roster template; ``?sample=1`` for one filled with five sample rows."""
+    if request.GET.get("sample"):
+        return _xlsx(sample_roster_xlsx(), "花名册示例.xlsx")
+    return _xlsx(roster_xlsx(), "花名册模板.xlsx")
