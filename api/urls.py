@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from api import account_views, progress_views, views
+from api import account_views, audit_views, progress_views, views
 
 app_name = "api"
 
@@ -8,6 +8,8 @@ urlpatterns = [
     path("auth/token/", views.TokenLoginView.as_view(), name="token"),
     path("auth/register/", account_views.RegisterView.as_view(), name="register"),
     path("learners/<int:learner_id>/reveal/", account_views.RevealView.as_view(), name="learner-reveal"),
+    path("audit/reveals/", audit_views.RevealLogView.as_view(), name="audit-reveals"),
+    path("audit/progress-events/", audit_views.ProgressEventLogView.as_view(), name="audit-progress-events"),
     path("courses/", views.CourseListView.as_view(), name="course-list"),
     path("courses/<int:course_id>/", views.CourseDetailView.as_view(), name="course-detail"),
     path("courses/<int:course_id>/enroll/", views.EnrollView.as_view(), name="course-enroll"),

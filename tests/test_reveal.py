@@ -63,3 +63,39 @@ def test_anonymous_and_unknown_learners(world, api):
 def test_the_phone_can_be_revealed_too(world):
     response = reveal(world.staff_a, world.learner_a, field="phone", reason="联系学员补课")
     assert response.json()["value"] == world.learner_a.phone
+
+
+@pytest.mark.parametrize("who", ["staff_a", "bureau", "official", "hr_a", "editor"])
+def test_only_auditors_read_the_logs(world, who):
+    reveal(world.staff_a, world.learner_a)
+    client = client_for(getattr(world, who))
+    assert client.get("/api/v1/audit/reveals/").status_code == 403
+    assert client.get("/api/v1/audit/progress-events/").status_code == 403
+
+
+def test_an_auditor_reads_the_reveal_log_with_masked_data(world, django_assert_max_num_queries):
+    reveal(world.staff_a, world.learner_a)
+    reveal(world.bureau, world.learner_a, field="phone", reason="核对补贴申请")
+    client = client_for(world.auditor)
+    with django_assert_max_num_queries(6):
+        body = client.get(f"/api/v1/audit/reveals/?learner={world.learner_a.pk}").json()
+    assert body["count"] == 2
+    assert [row["field"] for row in body["results"]] == ["phone", "id_number"]
+    assert world.learner_a.id_number not in str(body)
+    assert body["results"][1]["viewer"] == world.staff_a.username
+
+
+def test_an_auditor_reads_the_progress_event_evidence(world):
+    from tests.factories import enroll, make_course
+    from tests.progress_helpers import Player, send
+
+    course = make_course(lessons=1)
+    enroll(world.learner_a, course)
+    lesson = course.lessons.get()
+    send(client_for(world.learner_a.user), [Player(lesson.pk).play(-1, 0)])
+    body = (
+        client_for(world.auditor).get(f"/api/v1/audit/progress-events/?learner={world.learner_a.pk}").json()
+    )
+    assert body["count"] == 1
+    assert body["results"][0]["reason"] == "invalid position"
+    assert client_for(world.auditor).get("/api/v1/audit/progress-events/?learner=abc").status_code == 400
