@@ -31,6 +31,7 @@ urlpatterns = [
     path("accounts/activate/", learner_views.activate, name="activate"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("scorm/", include("scorm.urls")),
+    path("me/", include("learners.urls")),
     path("institution/rosters/", include("rosters.urls")),
     path("institution/", include("institutions.urls")),
     path("search/", course_views.search, name="search"),
