@@ -18,6 +18,7 @@ urlpatterns = [
 
 urlpatterns += [
     path("progress/events/", progress_views.ProgressEventsView.as_view(), name="progress-events"),
+    path("progress/attention/", progress_views.AttentionCheckView.as_view(), name="progress-attention"),
     path(
         "progress/lessons/<int:lesson_id>/",
         progress_views.LessonProgressView.as_view(),

@@ -307,6 +307,11 @@ PROGRESS = {
     "DEFAULT_COMPLETION_SHARE": env_float("PROGRESS_DEFAULT_COMPLETION_SHARE", 0.90),
     "MAX_BATCH": env_int("PROGRESS_MAX_BATCH", 500),
 }
+# The web player's heartbeat interval (the contract asks for 15–30 s; tests make it short).
+PLAYER_HEARTBEAT_SECONDS = env_int("PLAYER_HEARTBEAT_SECONDS", 15)
+# When set (> 0), the attention-check period in seconds for every course that has checks on,
+# instead of its attention_check_minutes: for tests and demonstrations only.
+ATTENTION_CHECK_SECONDS_OVERRIDE = env_int("ATTENTION_CHECK_SECONDS_OVERRIDE", 0)
 
 # --- Security (production) -------------------------------------------------------------------
 SESSION_COOKIE_SECURE = not DEBUG and env_bool("DJANGO_SECURE_COOKIES", True)

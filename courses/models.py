@@ -139,6 +139,24 @@ class CoursePage(RoutablePageMixin, Page):
             "Share of a lesson's duration that must be credited to complete it. Empty: site default (0.90)."
         ),
     )
+    block_seek_ahead = models.BooleanField(
+        _("block seeking ahead"),
+        default=False,
+        help_text=_("学员不能拖动到尚未计时的位置之后。Learners cannot seek past what has been credited."),
+    )
+    attention_check_minutes = models.PositiveSmallIntegerField(
+        _("attention check every (minutes)"),
+        default=0,
+        blank=True,
+        help_text=_("防挂机点名：约每隔多少分钟暂停并请学员确认在场；0 为关闭。0: off."),
+    )
+    attention_timeout_seconds = models.PositiveSmallIntegerField(
+        _("attention check timeout (seconds)"),
+        default=60,
+        blank=True,
+        validators=[MinValueValidator(10)],
+        help_text=_("学员须在此时间内作答，否则暂停计时。"),
+    )
     teachers = ParentalManyToManyField(
         "teachers.Teacher",
         blank=True,
@@ -169,6 +187,9 @@ class CoursePage(RoutablePageMixin, Page):
                 FieldPanel("completion_share"),
                 FieldPanel("certificate_type"),
                 FieldPanel("subsidy_eligible"),
+                FieldPanel("block_seek_ahead"),
+                FieldPanel("attention_check_minutes"),
+                FieldPanel("attention_timeout_seconds"),
             ],
             heading=_("Study rules"),
         ),
@@ -189,6 +210,11 @@ class CoursePage(RoutablePageMixin, Page):
 
     def clean(self):
         super().clean()
+        # Left empty in the editor: the defaults (checks off, 60 s to answer).
+        if self.attention_check_minutes is None:
+            self.attention_check_minutes = 0
+        if self.attention_timeout_seconds is None:
+            self.attention_timeout_seconds = 60
         from teachers.validators import validate_teachers_publishable
 
         try:
@@ -240,8 +266,14 @@ class CoursePage(RoutablePageMixin, Page):
             return redirect(self.url)
         from progress.selectors import learner_lesson_progress, lesson_progress_data
 
-        progress = lesson_progress_data(lesson, learner_lesson_progress(learner, lesson))
+        record = learner_lesson_progress(learner, lesson)
+        progress = lesson_progress_data(lesson, record)
         progress["credited_display"] = f"{_clock(progress['credited_seconds'])} / {_clock(lesson.duration)}"
+        # The furthest credited position: with block_seek_ahead the player allows no seek past it.
+        progress["frontier"] = max((end for _start, end in record.intervals), default=0.0) if record else 0.0
+        attention_seconds = self.attention_check_minutes * 60
+        if attention_seconds and settings.ATTENTION_CHECK_SECONDS_OVERRIDE:
+            attention_seconds = settings.ATTENTION_CHECK_SECONDS_OVERRIDE
         return TemplateResponse(
             request,
             "courses/lesson_page.html",
@@ -251,6 +283,8 @@ class CoursePage(RoutablePageMixin, Page):
                 "lesson": lesson,
                 "lessons": list(self.lessons.all()),
                 "progress": progress,
+                "heartbeat_seconds": settings.PLAYER_HEARTBEAT_SECONDS,
+                "attention_seconds": attention_seconds,
             },
         )
 

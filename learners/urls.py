@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from learners import views
 
 app_name = "me"
-urlpatterns: list = []
+urlpatterns = [
+    path("learning/", views.my_learning, name="learning"),
+]

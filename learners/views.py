@@ -1,7 +1,9 @@
-"""Web registration: the same form and service as ``POST /api/v1/auth/register/``."""
+"""Web pages of learners: registration and activation (the same form and service as
+``POST /api/v1/auth/register/``) and "我的学习"."""
 
 from django.contrib.auth import login
-from django.core.exceptions import ValidationError
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -9,6 +11,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from learners import login_guard
 from learners.forms import ActivationForm, RegistrationForm
+from learners.selectors import learning_overview
 from learners.services import learner_register
 
 
@@ -49,3 +52,12 @@ def activate(request):
         if not locked:
             login_guard.record_failure(key)
     return TemplateResponse(request, "registration/activate.html", {"form": form, "locked": locked})
+
+
+@login_required
+def my_learning(request):
+    """ "我的学习" (learners.selectors.learning_overview)."""
+    learner = getattr(request.user, "learner", None)
+    if learner is None:
+        raise PermissionDenied("只有注册学员有学习记录。Only registered learners have a study record.")
+    return TemplateResponse(request, "me/learning.html", learning_overview(learner, request))

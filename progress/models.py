@@ -29,6 +29,16 @@ class EventType(models.TextChoices):
     ENDED = "ended", "ended"
 
 
+# Log-only type the server writes (never accepted from clients in an events batch): the outcome
+# of an attention check (防挂机点名), "passed" or "missed", is stored in the row's ``reason``.
+ATTENTION_TYPE = "attention"
+
+
+class AttentionOutcome(models.TextChoices):
+    PASSED = "passed"
+    MISSED = "missed"
+
+
 # Event types after which the media is playing: they open a segment.
 PLAYING_TYPES = frozenset({EventType.PLAY, EventType.HEARTBEAT, EventType.SEEK})
 

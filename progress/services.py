@@ -11,12 +11,14 @@ bulk. Pushes to the learner's WebSocket connections go out after the commit.
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from courses.models import Lesson
 from learners.models import Learner
 from progress.completion import course_completion_record
 from progress.crediting import Batch, BatchOutcome, Origin
 from progress.events import parse_event
+from progress.models import ATTENTION_TYPE, ProgressEvent
 
-__all__ = ["BatchOutcome", "Origin", "course_completion_record", "events_record"]
+__all__ = ["BatchOutcome", "Origin", "attention_record", "course_completion_record", "events_record"]
 
 
 def events_record(
@@ -40,3 +42,35 @@ def events_record(
 
         push_batch_outcome(learner.pk, outcome)
     return outcome
+
+
+def attention_record(
+    *,
+    learner: Learner,
+    lesson: Lesson,
+    session,
+    channel: str,
+    outcome: str,
+    at,
+    position: float | None = None,
+    origin: Origin | None = None,
+) -> ProgressEvent:
+    """Log the outcome of an attention check (防挂机点名) in the evidence log. It credits
+    nothing and changes no progress: the player paused (and sent ``pause``) when the check
+    began, so no credited segment spans it. The outcome is kept in ``reason``."""
+    origin = origin or Origin()
+    return ProgressEvent.objects.create(
+        learner=learner,
+        lesson_ref=lesson.pk,
+        session=session,
+        channel=channel,
+        type=ATTENTION_TYPE,
+        position=position,
+        client_at=at,
+        received_at=timezone.now(),
+        status=ProgressEvent.Status.ACCEPTED,
+        reason=outcome,
+        segment="",
+        ip=origin.ip,
+        user_agent=(origin.user_agent or "")[:300],
+    )
