@@ -89,3 +89,54 @@ def s3_media(s3_endpoint, settings):
     storages._storages.clear()
     yield s3_endpoint
     storages._storages.clear()
+
+
+@pytest.fixture
+def browser(monkeypatch, settings, tmp_path):
+    """Headless Chromium (tests/e2e.py); the lesson video is stored in a temporary MEDIA_ROOT.
+    Call it with a device profile to get a page."""
+    import shutil
+    import time
+
+    from django.db import connections
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e import ARTIFACTS, CHROMIUM, VIDEO
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    settings.MEDIA_ROOT = tmp_path
+    settings.PLAYER_HEARTBEAT_SECONDS = 2
+    (tmp_path / "lessons").mkdir()
+    shutil.copy(VIDEO, tmp_path / "lessons" / "care-1.mp4")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--autoplay-policy=no-user-gesture-required",
+            ],
+        )
+        contexts = []
+
+        def new_page(device: dict):
+            context = chromium.new_context(**device)
+            contexts.append(context)
+            page = context.new_page()
+            page.set_default_timeout(15000)
+            return page
+
+        yield new_page
+        # Stop the players while the test's data still exists, so that no request arrives later.
+        for context in contexts:
+            for page in context.pages:
+                page.goto("about:blank")
+        time.sleep(1)
+        chromium.close()
+        # The test's own queries ran on connections of their own: close them, or PostgreSQL
+        # keeps the test database in use.
+        connections.close_all()

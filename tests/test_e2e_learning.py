@@ -5,81 +5,19 @@ at the same second, get the takeover notice, and miss an attention check. The he
 short (2 s) so that honest playback of a few seconds is enough. Screenshots go to
 test-artifacts/."""
 
-import shutil
 import time
-from pathlib import Path
 
 import pytest
-from django.db import connections
 
 from progress.models import LessonProgress, ProgressEvent
+from tests.e2e import ARTIFACTS, CHROMIUM, DESKTOP, PHONE
 from tests.factories import make_course, valid_id_number
-
-CHROMIUM = Path("/usr/bin/chromium")
-ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = ROOT / "test-artifacts"
-VIDEO = ROOT / "demo" / "media" / "care-1.mp4"
-WECHAT_UA = (
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
-    "Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN"
-)
-DESKTOP = {"viewport": {"width": 1366, "height": 768}}
-PHONE = {
-    "viewport": {"width": 390, "height": 844},
-    "user_agent": WECHAT_UA,
-    "is_mobile": True,
-    "has_touch": True,
-}
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason=f"needs Chromium at {CHROMIUM} for Playwright"),
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-@pytest.fixture
-def browser(monkeypatch, settings, tmp_path):
-    """Headless Chromium; the lesson video is stored in a temporary MEDIA_ROOT."""
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    settings.MEDIA_ROOT = tmp_path
-    settings.PLAYER_HEARTBEAT_SECONDS = 2
-    (tmp_path / "lessons").mkdir()
-    shutil.copy(VIDEO, tmp_path / "lessons" / "care-1.mp4")
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--autoplay-policy=no-user-gesture-required",
-            ],
-        )
-        contexts = []
-
-        def new_page(device: dict):
-            context = chromium.new_context(**device)
-            contexts.append(context)
-            page = context.new_page()
-            page.set_default_timeout(15000)
-            return page
-
-        yield new_page
-        # Stop the players while the test's data still exists, so that no request arrives later.
-        for context in contexts:
-            for page in context.pages:
-                page.goto("about:blank")
-        time.sleep(1)
-        chromium.close()
-        # The test's own queries ran on connections of their own: close them, or PostgreSQL
-        # keeps the test database in use.
-        connections.close_all()
 
 
 def video_course(**fields):
