@@ -79,6 +79,10 @@ class DemoCourse:
     certificate_type: str = CertificateType.TRAINING
     subsidy_eligible: bool = True
     industry: str = ""
+    # Anti-idling roll-call and no dragging past the credited part (the demo's contract course
+    # keeps both off, so that clients built against the contract can play it unattended).
+    attention_check_minutes: int = 0
+    block_seek_ahead: bool = False
 
 
 SAFETY_LESSONS = (
@@ -125,8 +129,10 @@ COURSES = (
         "6-15-03-03",
         Level.FIVE,
         "20",
-        "博山、淄川玻璃产业工人岗位技能培训：切割、磨边、钢化工艺。",
+        "博山、淄川玻璃产业工人岗位技能培训：切割、磨边、钢化工艺。本课程开启防挂机点名，且不能拖动跳过未学部分。",
         SAFETY_LESSONS[1:],
+        attention_check_minutes=2,
+        block_seek_ahead=True,
     ),
     DemoCourse(
         "housekeeping",
@@ -247,6 +253,8 @@ def _course(index: CourseIndexPage, spec: DemoCourse) -> CoursePage:
         certificate_type=spec.certificate_type,
         subsidy_eligible=spec.subsidy_eligible,
         industry=spec.industry or INDUSTRY_BY_SLUG.get(spec.slug.split("-")[0], ""),
+        attention_check_minutes=spec.attention_check_minutes,
+        block_seek_ahead=spec.block_seek_ahead,
         lessons=[_lesson(lesson, position) for position, lesson in enumerate(spec.lessons)],
     )
     index.add_child(instance=course)
