@@ -10,14 +10,15 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 
-from courses.models import Lesson, LessonKind
-from learners.models import Enrollment, Learner
+from courses.models import Lesson
+from learners.models import Learner
 from progress import intervals as iv
 from progress.completion import course_completion_record
 from progress.events import Event, Malformed
+from progress.facts import LessonInfo, lesson_infos
 from progress.models import (
     PLAYING_TYPES,
     CreditedSpan,
@@ -28,8 +29,6 @@ from progress.models import (
     RejectReason,
     SegmentOutcome,
 )
-
-PLAYBACK_KINDS = frozenset({LessonKind.VIDEO, LessonKind.AUDIO, LessonKind.DOCUMENT})
 
 # Outcomes of a segment that was judged real study time (whether or not it added new media).
 VALID_SEGMENTS = frozenset({SegmentOutcome.CREDITED, SegmentOutcome.REPEAT, SegmentOutcome.CAPPED})
@@ -52,18 +51,6 @@ class BatchOutcome:
     durations: dict[int, int] = field(default_factory=dict)
     takeovers: list[tuple[uuid.UUID, str]] = field(default_factory=list)
     completed_courses: list[int] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class LessonInfo:
-    id: int
-    course_id: int
-    duration: int
-    completion_share: float
-    enrolled: bool
-    # Video, audio and documents are credited by playback (reading time); a quiz or a SCORM
-    # package completes by its own rule, so playback events never credit or complete them.
-    playable: bool = True
 
 
 @dataclass(frozen=True)
@@ -123,22 +110,7 @@ class Batch:
                 event_id__in=event_ids, status=ProgressEvent.Status.ACCEPTED
             ).values_list("event_id", flat=True)
         )
-        lesson_ids = {event.lesson for event in events}
-        enrolled = Enrollment.objects.filter(learner=learner, course_id=OuterRef("course_id"))
-        default_share = float(self.cfg["DEFAULT_COMPLETION_SHARE"])
-        self.lessons = {
-            row["id"]: LessonInfo(
-                id=row["id"],
-                course_id=row["course_id"],
-                duration=row["duration"],
-                completion_share=float(row["course__completion_share"] or default_share),
-                enrolled=row["enrolled"],
-                playable=row["kind"] in PLAYBACK_KINDS,
-            )
-            for row in Lesson.objects.filter(pk__in=lesson_ids)
-            .annotate(enrolled=Exists(enrolled))
-            .values("id", "course_id", "duration", "kind", "course__completion_share", "enrolled")
-        }
+        self.lessons = lesson_infos(learner.pk, {event.lesson for event in events})
         if not events:
             self.sessions, self.progress, self.spans, self.day_totals = {}, {}, [], {}
             return

@@ -1,6 +1,7 @@
 """The progress endpoints' permission rules, malformed input, reads and query budget."""
 
 import uuid
+from decimal import Decimal
 
 import pytest
 
@@ -194,14 +195,25 @@ def test_a_heartbeat_costs_a_fixed_small_number_of_queries(
 ):
     p = Player(lesson.pk)
     send(learner_api, [p.play(0, 0), p.beat(20, 20)])
-    # token, learner, savepoint, learner row lock, duplicate ids, lessons with enrolment,
-    # sessions, progress rows, credited spans, update session, update progress,
-    # update span, insert event, release savepoint
-    with django_assert_num_queries(14):
+    # token with its user and learner, savepoint, learner row lock, duplicate ids, sessions,
+    # progress rows, credited spans, update session, update progress, update span, insert
+    # event, release savepoint. The lesson and the enrolment come from the cache.
+    with django_assert_num_queries(12):
         response = send(learner_api, [p.beat(40, 40)])
     assert response.json()["results"][0]["status"] == "accepted"
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(12):
         send(learner_api, [p.beat(60, 60)])
+
+
+def test_a_cold_cache_costs_two_queries_more(learner, learner_api, lesson, django_assert_num_queries):
+    from django.core.cache import cache
+
+    p = Player(lesson.pk)
+    send(learner_api, [p.play(0, 0), p.beat(20, 20)])
+    cache.clear()
+    # the lesson with its course's completion share, then the learner's enrolment
+    with django_assert_num_queries(14):
+        send(learner_api, [p.beat(40, 40)])
 
 
 def test_a_batch_of_fifty_costs_the_same_queries_as_one(
@@ -210,9 +222,50 @@ def test_a_batch_of_fifty_costs_the_same_queries_as_one(
     p = Player(lesson.pk, "app")
     send(learner_api, [p.play(0, 0)])
     backlog = [p.beat(20 * i, 20 * i) for i in range(1, 26)]
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(12):
         response = send(learner_api, backlog)
     assert {r["status"] for r in response.json()["results"]} == {"accepted"}
+
+
+# --- the cached lesson facts and enrolments never outlive a change ------------------------------
+
+
+def test_a_lesson_saved_with_a_new_duration_is_judged_by_it_at_once(learner_api, lesson):
+    p = Player(lesson.pk)
+    send(learner_api, [p.play(0, 0), p.beat(20, 20)])  # the lesson's facts are now cached
+    lesson.duration = 30
+    lesson.save()
+    result = send(learner_api, [p.beat(40, 40)]).json()["results"][0]
+    assert result == {"id": result["id"], "status": "rejected", "reason": "invalid position"}
+
+
+def test_a_course_saved_with_a_new_completion_share_completes_by_it_at_once(learner_api, lesson):
+    p = Player(lesson.pk)
+    send(learner_api, [p.play(0, 0), p.beat(20, 20)])
+    course = lesson.course.specific
+    course.completion_share = Decimal("0.20")
+    course.save()
+    beats = [p.beat(position, position) for position in (40, 60, 80, 100, 120)]
+    progress = send(learner_api, beats).json()["progress"][0]
+    assert progress["credited_seconds"] == 120
+    assert progress["completed"] is True  # 120 s of 600 s is a 20 % share
+
+
+def test_a_removed_enrolment_stops_crediting_at_once(learner, learner_api, lesson):
+    p = Player(lesson.pk)
+    send(learner_api, [p.play(0, 0), p.beat(20, 20)])  # "enrolled" is now cached
+    learner.enrollments.get(course_id=lesson.course_id).delete()
+    result = send(learner_api, [p.beat(40, 40)]).json()["results"][0]
+    assert result["reason"] == "not enrolled"
+
+
+def test_a_new_enrolment_counts_at_once_even_after_a_refusal(learner, learner_api):
+    other = make_course(lessons=1, duration=600)
+    lesson = other.lessons.get()
+    p = Player(lesson.pk)
+    assert send(learner_api, [p.play(0, 0)]).json()["results"][0]["reason"] == "not enrolled"
+    enroll(learner, other)
+    assert send(learner_api, [p.beat(20, 20)]).json()["results"][0]["status"] == "accepted"
 
 
 def test_an_event_id_is_a_uuid_the_client_made(learner_api, lesson):

@@ -1,0 +1,106 @@
+"""What the crediting engine needs to know about lessons and enrolments, read through the cache.
+
+Every heartbeat names a lesson, and the engine needs that lesson's course, duration, kind and
+completion share, and whether the learner is enrolled in the course. These change rarely, so
+they are kept in Django's cache (Redis in production, shared by every worker) and read with one
+``get_many`` instead of a query that joins the lesson, its Wagtail course page and the
+enrolments on every request.
+
+Correctness does not rest on the cache:
+- lesson facts are dropped when a lesson or a course page is saved or deleted, and expire
+  after ``PROGRESS["FACTS_CACHE_SECONDS"]`` anyway (a change made with ``QuerySet.update``
+  sends no signal);
+- only "is enrolled" is cached, never "is not": a new enrolment counts at once, however it
+  was made (``bulk_create`` sends no signal); a deleted enrolment drops its key.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from courses.models import CoursePage, Lesson, LessonKind
+from learners.models import Enrollment
+
+# Video, audio and documents are credited by playback (reading time); a quiz or a SCORM
+# package completes by its own rule, so playback events never credit or complete them.
+PLAYBACK_KINDS = frozenset({LessonKind.VIDEO, LessonKind.AUDIO, LessonKind.DOCUMENT})
+
+
+@dataclass(frozen=True)
+class LessonInfo:
+    id: int
+    course_id: int
+    duration: int
+    completion_share: float
+    enrolled: bool
+    playable: bool = True
+
+
+def _lesson_key(lesson_id: int) -> str:
+    return f"progress:lesson:{lesson_id}"
+
+
+def _enrolled_key(learner_id: int, course_id: int) -> str:
+    return f"progress:enrolled:{learner_id}:{course_id}"
+
+
+def lesson_infos(learner_id: int, lesson_ids) -> dict[int, LessonInfo]:
+    """The lessons among ``lesson_ids`` that exist, with the learner's enrolment in their course.
+    On a warm cache: one cache read, no query."""
+    lesson_ids = set(lesson_ids)
+    timeout = settings.PROGRESS["FACTS_CACHE_SECONDS"]
+    cached = cache.get_many([_lesson_key(pk) for pk in lesson_ids])
+    facts = {pk: cached[_lesson_key(pk)] for pk in lesson_ids if _lesson_key(pk) in cached}
+    missing = lesson_ids - facts.keys()
+    if missing:
+        default_share = float(settings.PROGRESS["DEFAULT_COMPLETION_SHARE"])
+        fresh = {
+            row[0]: (row[1], row[2], row[3] in PLAYBACK_KINDS, float(row[4] or default_share))
+            for row in Lesson.objects.filter(pk__in=missing).values_list(
+                "id", "course_id", "duration", "kind", "course__completion_share"
+            )
+        }
+        cache.set_many({_lesson_key(pk): value for pk, value in fresh.items()}, timeout)
+        facts.update(fresh)
+    courses = {course_id for course_id, *_ in facts.values()}
+    cached = cache.get_many([_enrolled_key(learner_id, course_id) for course_id in courses])
+    enrolled = {course_id for course_id in courses if _enrolled_key(learner_id, course_id) in cached}
+    if courses - enrolled:
+        found = set(
+            Enrollment.objects.filter(learner_id=learner_id, course_id__in=courses - enrolled).values_list(
+                "course_id", flat=True
+            )
+        )
+        cache.set_many({_enrolled_key(learner_id, course_id): True for course_id in found}, timeout)
+        enrolled |= found
+    return {
+        pk: LessonInfo(
+            id=pk,
+            course_id=course_id,
+            duration=duration,
+            completion_share=share,
+            enrolled=course_id in enrolled,
+            playable=playable,
+        )
+        for pk, (course_id, duration, playable, share) in facts.items()
+    }
+
+
+@receiver([post_save, post_delete], sender=Lesson)
+def _lesson_changed(sender, instance, **kwargs):
+    cache.delete(_lesson_key(instance.pk))
+
+
+@receiver([post_save, post_delete], sender=CoursePage)
+def _course_changed(sender, instance, **kwargs):
+    # The completion share lives on the course; forget the facts of all its lessons.
+    lesson_ids = Lesson.objects.filter(course_id=instance.pk).values_list("pk", flat=True)
+    cache.delete_many([_lesson_key(pk) for pk in lesson_ids])
+
+
+@receiver(post_delete, sender=Enrollment)
+def _enrolment_deleted(sender, instance, **kwargs):
+    cache.delete(_enrolled_key(instance.learner_id, instance.course_id))
