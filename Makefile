@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve migrate seed test test-fast lint format check clean
+.PHONY: help install run serve migrate seed test test-fast lint format check messages clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -56,6 +56,10 @@ check: install ## Django system checks, missing migrations, and a valid OpenAPI 
 	$(DEV) $(BIN)/python manage.py check --fail-level WARNING
 	$(DEV) $(BIN)/python manage.py makemigrations --check --dry-run
 	$(DEV) $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+messages: install ## Update the English catalog from the sources, then compile it (needs GNU gettext)
+	$(DEV) $(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=bench --ignore=tests --ignore=static/vendor
+	$(DEV) $(BIN)/python manage.py compilemessages -l en --ignore=.venv
 
 clean: ## Remove the virtualenv, the SQLite database and local media
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm media staticfiles .pytest_cache .ruff_cache

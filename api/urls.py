@@ -39,4 +39,5 @@ urlpatterns += [
     path("", include("quizzes.api_urls")),
     path("", include("institutions.api_urls")),
     path("", include("rosters.api_urls")),
+    path("", include("archive.api_urls")),
 ]

@@ -11,6 +11,10 @@ from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from progress.models import LessonProgress
 
@@ -30,3 +34,25 @@ def baseline_view(request):
         defaults={"position": position, "position_at": timezone.now(), "last_channel": "pc"},
     )
     return JsonResponse({"lesson": progress.lesson_id, "position": progress.position})
+
+
+class DrfBaselineView(APIView):
+    """The same upsert behind DRF with the project's token authentication: what the framework
+    alone costs, so the events endpoint can be compared with it as well as with the bare view."""
+
+    permission_classes = [IsAuthenticated]
+
+    def post(self, request):
+        learner = getattr(request.user, "learner", None)
+        try:
+            lesson_id, position = int(request.data["lesson"]), float(request.data["position"])
+        except (ValueError, KeyError, TypeError):
+            raise ValidationError({"detail": "expected {lesson, position}"}) from None
+        if learner is None:
+            raise ValidationError({"detail": "not a learner"})
+        progress, _ = LessonProgress.objects.update_or_create(
+            learner_id=learner.pk,
+            lesson_id=lesson_id,
+            defaults={"position": position, "position_at": timezone.now(), "last_channel": "pc"},
+        )
+        return Response({"lesson": progress.lesson_id, "position": progress.position})

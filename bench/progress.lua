@@ -4,7 +4,7 @@
 --       mode=mix data=/path/to/data.txt threads=2 label=gunicorn-mix
 --
 -- Arguments after "--" (key=value):
---   mode      baseline | heartbeat | batch | mix             (default mix)
+--   mode      baseline | drf | heartbeat | batch | mix       (default mix)
 --   data      file written by bench/setup_data.py create      (required)
 --   threads   the -t given to wrk, to split the learners      (default 2)
 --   batch     events in one offline batch                     (default 50)
@@ -181,7 +181,7 @@ end
 function request()
   local learner = learners[next_learner]
   next_learner = next_learner % #learners + 1
-  if mode == "baseline" then
+  if mode == "baseline" or mode == "drf" then
     local t = now()
     if not learner.started then
       learner.started, learner.start_pos = t, (learner.index * 37) % (duration / 2)
@@ -189,6 +189,9 @@ function request()
     local pos = learner.start_pos + (t - learner.started)
     local body = string.format('{"learner":%d,"lesson":%d,"position":%.3f}', learner.id, learner.lesson, pos)
     events_sent = events_sent + 1
+    if mode == "drf" then -- the same upsert behind DRF and token authentication
+      return wrk.format("POST", "/bench/drf-baseline/", learner.headers, body)
+    end
     return wrk.format("POST", "/bench/baseline/", baseline_headers, body)
   end
   local events
@@ -215,7 +218,7 @@ function response(status, headers, body)
     end
     return
   end
-  if mode == "baseline" then
+  if mode == "baseline" or mode == "drf" then
     accepted = accepted + 1
     return
   end

@@ -14,6 +14,7 @@ from pathlib import Path
 
 STREAMS = {
     "baseline": "bare baseline (1 upsert)",
+    "drf": "DRF + token auth, same upsert",
     "heartbeat": "single heartbeats",
     "batch": "offline batches of 50",
     "mix": "mix 80 % heartbeats / 20 % batches",
@@ -81,7 +82,7 @@ def main() -> None:
                 setup + (" ⚠" if noisy else ""),
                 STREAMS.get(run["mode"], run["mode"]),
                 f"{run['rps']:,.0f}",
-                f"{run['events_per_s']:,.0f}" if run["mode"] != "baseline" else "—",
+                f"{run['events_per_s']:,.0f}" if run["mode"] not in ("baseline", "drf") else "—",
                 f"{run['p50_ms']:.1f}",
                 f"{run['p99_ms']:.1f}",
                 ratio,

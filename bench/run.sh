@@ -13,7 +13,8 @@
 #
 # Knobs (environment): DURATION seconds per run (20), CONNECTIONS (16), THREADS (2),
 # LEARNERS (200), SERVERS ("gunicorn daphne"; also gunicorn1: one sync worker, to compare
-# with daphne's one process), STREAMS ("baseline heartbeat batch mix"),
+# with daphne's one process), STREAMS ("baseline drf heartbeat batch mix"; drf: the baseline's
+# upsert behind DRF and token authentication, the framework's own cost),
 # GUNICORN_PORT (8101), DAPHNE_PORT (8102), PROFILE (1: run bench/profile_request.py),
 # BENCH_REDIS_URL (redis://127.0.0.1:6379/14, postgres only; empty: in-memory layer),
 # QUIET_WAIT (0: seconds to wait before each run for other processes to use less than
@@ -47,7 +48,7 @@ CONNECTIONS=${CONNECTIONS:-16}
 THREADS=${THREADS:-2}
 LEARNERS=${LEARNERS:-200}
 SERVERS=${SERVERS:-gunicorn daphne}
-STREAMS=${STREAMS:-baseline heartbeat batch mix}
+STREAMS=${STREAMS:-baseline drf heartbeat batch mix}
 GUNICORN_PORT=${GUNICORN_PORT:-8101}
 DAPHNE_PORT=${DAPHNE_PORT:-8102}
 PROFILE=${PROFILE:-1}

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "courses",
     "learners",
     "progress",
+    "archive",
     "catalogs",
     "teachers",
     "scorm",
@@ -261,6 +262,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "PREPROCESSING_HOOKS": ["api.schema.only_api_v1"],
+    # Courses and archive certificates share one set of certificate types: one enum.
+    "ENUM_NAME_OVERRIDES": {"CertificateTypeEnum": "courses.models.CertificateType"},
 }
 
 # --- Personal data at rest (learners/crypto.py) ----------------------------------------------

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Page, Site
 
+from archive.services import archive_backfill
 from catalogs.choices import Industry
 from catalogs.demo import seed_catalogs
 from courses.media import inspect_upload
@@ -373,6 +374,7 @@ def seed() -> dict:
             courses["elderly-care"],
             two_days_ago.replace(hour=19, minute=30, second=0, microsecond=0),
         )
+    archive_backfill()  # a database seeded before the archive existed gets its entries too
     more_logins = seed_institutions(
         learner=learner, course=courses["elderly-care"], staff_user=User.objects.get(username="institution")
     )

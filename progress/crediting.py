@@ -151,8 +151,10 @@ class Batch:
         # segments, and across sessions it is what decides takeovers.
         for event in sorted(events, key=lambda e: (e.at, e.index)):
             self.results[event.index] = self._apply(event)
-        self._complete_courses()
+        # Saved first: a course completion is archived in this transaction and reads the lessons'
+        # credited time back from the database.
         self._save()
+        self._complete_courses()
         self.outcome.results = self.results
         touched = {**self.progress, **self.new_progress}
         self.outcome.progress = [touched[lesson_id] for lesson_id in self.outcome.channels]

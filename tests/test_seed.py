@@ -68,3 +68,19 @@ def test_the_demo_has_video_audio_and_document_lessons_read_from_their_files(see
     assert lessons["document"].pages == 3
     assert lessons["document"].duration > 0
     assert "quiz" in lessons
+
+
+def test_the_completed_demo_course_stands_in_the_archive_with_a_certificate(seeded, api, client):
+    token = api.post("/api/v1/auth/token/", {"username": "demo", "password": "demo12345"}, format="json")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.json()['token']}")
+    done = CoursePage.objects.get(slug="elderly-care")
+    archive = api.get("/api/v1/me/archive/").json()
+    assert [entry["course"] for entry in archive["results"]] == [done.pk]
+    entry = archive["results"][0]
+    assert entry["credited_seconds"] == sum(lesson.duration for lesson in done.lessons.all())
+    certificate = entry["certificate"]
+    assert certificate["number"] and certificate["type"] == done.certificate_type
+    assert client.get(certificate["verify_url"].removeprefix("http://testserver")).status_code == 200
+    # Seeding again archives nothing twice.
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert api.get("/api/v1/me/archive/").json()["count"] == 1

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from archive.models import Certificate
 from demo.seed import DEMO_LEARNER, STAFF_ACCOUNTS, seed
 
 
@@ -19,3 +20,8 @@ class Command(BaseCommand):
         self.stdout.write(f"  {DEMO_LEARNER[0]} / {DEMO_LEARNER[1]}   学员 learner")
         for username, password, role in [*STAFF_ACCOUNTS, *result["logins"]]:
             self.stdout.write(f"  {username} / {password}   {role}")
+        certificate = Certificate.objects.filter(entry__learner=result["learner"]).first()
+        if certificate is not None:
+            self.stdout.write(
+                f"the demo learner's certificate (public check): /certificates/{certificate.number}/"
+            )
