@@ -10,12 +10,12 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 
 from courses.models import Lesson
 from learners.models import Learner
 from progress import intervals as iv
+from progress import store
 from progress.completion import course_completion_record
 from progress.events import Event, Malformed
 from progress.facts import LessonInfo, lesson_infos
@@ -104,35 +104,20 @@ class Batch:
 
     def _load(self, events: list[Event]) -> None:
         learner = self.learner
-        event_ids = [event.id for event in events]
-        self.seen = set(
-            ProgressEvent.objects.filter(
-                event_id__in=event_ids, status=ProgressEvent.Status.ACCEPTED
-            ).values_list("event_id", flat=True)
-        )
+        self.seen = store.accepted_event_ids([event.id for event in events])
         self.lessons = lesson_infos(learner.pk, {event.lesson for event in events})
         if not events:
             self.sessions, self.progress, self.spans, self.day_totals = {}, {}, [], {}
             return
         earliest = min(event.at for event in events) - self.gap
         latest = max(event.at for event in events)
-        self.sessions = {
-            session.pk: session
-            for session in PlaybackSession.objects.filter(
-                Q(pk__in={event.session for event in events})
-                | Q(learner=learner, last_event_at__gte=earliest, superseded_at__isnull=True)
-            )
-        }
+        sessions = store.sessions_for(learner.pk, {event.session for event in events}, earliest)
+        self.sessions = {session.pk: session for session in sessions}
         self.progress = {
-            progress.lesson_id: progress
-            for progress in LessonProgress.objects.filter(learner=learner, lesson_id__in=self.lessons.keys())
+            progress.lesson_id: progress for progress in store.progress_for(learner.pk, self.lessons.keys())
         }
         days = {timezone.localdate(moment) for event in events for moment in (event.at, event.at - self.gap)}
-        self.spans = list(
-            CreditedSpan.objects.filter(learner=learner).filter(
-                Q(day__in=days) | Q(ended_at__gt=earliest, started_at__lt=latest)
-            )
-        )
+        self.spans = store.spans_for(learner.pk, sorted(days), earliest, latest)
         self.day_totals: dict[dt.date, float] = {}
         for span in self.spans:
             self.day_totals[span.day] = self.day_totals.get(span.day, 0.0) + span.credited_seconds
@@ -141,7 +126,7 @@ class Batch:
 
     def run(self) -> BatchOutcome:
         # Every write of one learner is serialized by this row lock (see the module docstring).
-        Learner.objects.select_for_update().filter(pk=self.learner.pk).values_list("pk", flat=True).get()
+        store.learner_lock(self.learner.pk)
         events = [item for item in self.parsed if isinstance(item, Event)]
         self._load(events)
         for item in self.parsed:
@@ -459,17 +444,17 @@ class Batch:
     def _save(self) -> None:
         if self.new_sessions:
             PlaybackSession.objects.bulk_create(self.new_sessions.values())
-        _update_each(self.dirty_sessions.values(), SESSION_FIELDS)
+        store.update_rows(self.dirty_sessions.values(), SESSION_FIELDS)
         if self.new_progress:
             LessonProgress.objects.bulk_create(self.new_progress.values())
         if self.dirty_progress:
             now = timezone.now()
             for progress in self.dirty_progress.values():
                 progress.updated_at = now
-            _update_each(self.dirty_progress.values(), PROGRESS_FIELDS)
+            store.update_rows(self.dirty_progress.values(), PROGRESS_FIELDS)
         if self.new_spans:
             CreditedSpan.objects.bulk_create(self.new_spans)
-        _update_each(self.dirty_spans.values(), SPAN_FIELDS)
+        store.update_rows(self.dirty_spans.values(), SPAN_FIELDS)
         if self.log:
             ProgressEvent.objects.bulk_create(self.log)
 
@@ -492,11 +477,3 @@ PROGRESS_FIELDS = (
     "updated_at",
 )
 SPAN_FIELDS = ("started_at", "ended_at", "credited_seconds")
-
-
-def _update_each(rows, fields) -> None:
-    """One plain UPDATE per changed row. A batch changes a handful of rows (its sessions, lessons
-    and spans), and bulk_update's CASE expressions cost more Python time than they save: they
-    were a third of a heartbeat's time (bench/profile_request.py)."""
-    for row in rows:
-        type(row).objects.filter(pk=row.pk).update(**{name: getattr(row, name) for name in fields})

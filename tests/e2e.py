@@ -10,10 +10,13 @@ WECHAT_UA = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
     "Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN"
 )
-DESKTOP = {"viewport": {"width": 1366, "height": 768}}
+# Zibo's learners: browsers that ask for Chinese (the pages follow Accept-Language; English
+# is one click away in the language switcher).
+DESKTOP = {"viewport": {"width": 1366, "height": 768}, "locale": "zh-CN"}
 PHONE = {
     "viewport": {"width": 390, "height": 844},
     "user_agent": WECHAT_UA,
+    "locale": "zh-CN",
     "is_mobile": True,
     "has_touch": True,
 }

@@ -1,0 +1,166 @@
+"""The crediting engine's fixed reads and writes, as plain SQL statements.
+
+Why not the ORM here: the events endpoint is the platform's busiest, and the profile
+(bench/profile_request.py) showed that building its ORM queries — compiling the query objects
+to SQL, each time — cost more CPU than the database took to run them. The engine sends the same
+few statements on every request, so they are written once here, in SQL that PostgreSQL and SQLite
+both accept. Values still go through the model fields and the database backend (the fields'
+``get_db_prep_*`` going in, the backend's and the fields' converters coming out), so rows read and
+written here are exactly what the ORM reads and writes; ``tests/test_progress_*`` run on both
+databases.
+
+Inserts stay ``bulk_create``: one statement for any number of rows, and fast already.
+
+Statements are built only from the models' table and column names (quoted) and ``%s``
+placeholders; every value is a parameter. Hence the ``noqa: S608`` on them.
+"""
+
+import uuid
+from collections.abc import Iterable, Sequence
+
+from django.db import connection
+from django.db.models import Model
+from django.db.models.expressions import Col
+
+from learners.models import Learner
+from progress.models import CreditedSpan, LessonProgress, PlaybackSession, ProgressEvent
+
+
+class Table:
+    """One model's table: its columns, and how its rows become model instances."""
+
+    def __init__(self, model: type[Model]):
+        self.model = model
+        self.fields = list(model._meta.concrete_fields)
+        self.by_name = {field.name: field for field in self.fields}
+        self.sql_name = connection.ops.quote_name(model._meta.db_table)
+        self.columns = ", ".join(
+            f"{self.sql_name}.{connection.ops.quote_name(field.column)}" for field in self.fields
+        )
+        self.attnames = [field.attname for field in self.fields]
+        self._converters: list | None = None
+
+    def converters(self) -> list[tuple[int, list, Col]]:
+        """Per column, what the compiler would apply to its values (computed once)."""
+        if self._converters is None:
+            found = []
+            for index, field in enumerate(self.fields):
+                column = Col(self.model._meta.db_table, field)
+                functions = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+                if functions:
+                    found.append((index, functions, column))
+            self._converters = found
+        return self._converters
+
+    def select(self, where: str, params: Sequence) -> list[Model]:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {self.columns} FROM {self.sql_name} WHERE {where}", params)  # noqa: S608
+            rows = cursor.fetchall()
+        converters = self.converters()
+        instances = []
+        for row in rows:
+            if converters:
+                row = list(row)
+                for index, functions, column in converters:
+                    value = row[index]
+                    for function in functions:
+                        value = function(value, column, connection)
+                    row[index] = value
+            instances.append(self.model.from_db(connection.alias, self.attnames, row))
+        return instances
+
+    def value(self, name: str, value):
+        """A value for a WHERE clause, as the field stores it."""
+        return self.by_name[name].get_db_prep_value(value, connection, prepared=False)
+
+    def update(self, instance: Model, names: Sequence[str]) -> None:
+        """``UPDATE ... SET`` the named fields of one row, by primary key."""
+        fields = [self.by_name[name] for name in names]
+        assignments = ", ".join(f"{connection.ops.quote_name(field.column)} = %s" for field in fields)
+        params = [field.get_db_prep_save(getattr(instance, field.attname), connection) for field in fields]
+        pk = self.model._meta.pk
+        params.append(pk.get_db_prep_value(instance.pk, connection))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {self.sql_name} SET {assignments} WHERE {connection.ops.quote_name(pk.column)} = %s",  # noqa: S608
+                params,
+            )
+
+
+def _placeholders(values: Sequence) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+_tables: dict[type[Model], Table] = {}
+
+
+def table(model: type[Model]) -> Table:
+    if model not in _tables:
+        _tables[model] = Table(model)
+    return _tables[model]
+
+
+def learner_lock(learner_id: int) -> None:
+    """Lock the learner's row until the transaction ends. SQLite has no row locks and needs
+    none: its transactions here begin IMMEDIATE (settings), which serializes writers."""
+    if connection.features.has_select_for_update:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT 1 FROM {connection.ops.quote_name(Learner._meta.db_table)} WHERE id = %s FOR UPDATE",  # noqa: S608
+                [learner_id],
+            )
+
+
+def accepted_event_ids(event_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of these client event ids were already applied (accepted)."""
+    if not event_ids:
+        return set()
+    events = table(ProgressEvent)
+    params = [events.value("event_id", event_id) for event_id in event_ids]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT event_id FROM {events.sql_name} "  # noqa: S608
+            f"WHERE status = %s AND event_id IN ({_placeholders(params)})",
+            [ProgressEvent.Status.ACCEPTED, *params],
+        )
+        return {value if isinstance(value, uuid.UUID) else uuid.UUID(value) for (value,) in cursor.fetchall()}
+
+
+def sessions_for(learner_id: int, session_ids: Iterable[uuid.UUID], since) -> list[PlaybackSession]:
+    """The named sessions, and the learner's sessions not superseded with an event since ``since``."""
+    sessions = table(PlaybackSession)
+    ids = [sessions.value("id", session_id) for session_id in session_ids]
+    where = "(learner_id = %s AND last_event_at >= %s AND superseded_at IS NULL)"
+    params = [learner_id, sessions.value("last_event_at", since)]
+    if ids:
+        where = f"id IN ({_placeholders(ids)}) OR {where}"
+        params = [*ids, *params]
+    return sessions.select(where, params)
+
+
+def progress_for(learner_id: int, lesson_ids: Iterable[int]) -> list[LessonProgress]:
+    lesson_ids = list(lesson_ids)
+    if not lesson_ids:
+        return []
+    return table(LessonProgress).select(
+        f"learner_id = %s AND lesson_id IN ({_placeholders(lesson_ids)})", [learner_id, *lesson_ids]
+    )
+
+
+def spans_for(learner_id: int, days: Iterable, start, end) -> list[CreditedSpan]:
+    """The learner's credited spans on these days, or overlapping ``start``–``end``."""
+    spans = table(CreditedSpan)
+    days = [spans.value("day", day) for day in days]
+    overlap = "(ended_at > %s AND started_at < %s)"
+    params = [spans.value("ended_at", start), spans.value("started_at", end)]
+    if days:
+        overlap = f"(day IN ({_placeholders(days)}) OR {overlap})"
+        params = [*days, *params]
+    return spans.select(f"learner_id = %s AND {overlap}", [learner_id, *params])
+
+
+def update_rows(rows: Iterable[Model], names: Sequence[str]) -> None:
+    """One plain UPDATE per changed row: a batch changes a handful (its sessions, lessons and
+    spans), and ``bulk_update``'s CASE expressions cost more than they save."""
+    for row in rows:
+        table(type(row)).update(row, names)
