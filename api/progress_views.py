@@ -1,6 +1,7 @@
 """Progress API: the events endpoint and the progress reads, shared by PC, app and WeChat."""
 
 from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -13,6 +14,7 @@ from api import progress_serializers as ps
 from api.serializers import DetailSerializer
 from courses.models import CoursePage, Lesson
 from learners.models import Learner
+from progress import store
 from progress.models import AttentionOutcome, Channel
 from progress.selectors import course_progress_data, lesson_progress_data
 from progress.services import Origin, attention_record, events_record
@@ -29,6 +31,18 @@ def learner_of(user) -> Learner:
     return learner
 
 
+def learner_keys_of(user) -> Learner:
+    """The user's learner with only its keys loaded; its other fields load if something reads
+    them, as with ``.only()``. The events endpoint needs no more, and reading the whole row (its
+    encrypted ID number and phone) on every heartbeat was a tenth of the request's time."""
+    learner_id = store.learner_id_for_user(user.pk)
+    if learner_id is None:
+        raise PermissionDenied("只有注册学员有学习进度。Only registered learners record progress.")
+    learner = Learner.from_db(DEFAULT_DB_ALIAS, ["id", "user_id"], [learner_id, user.pk])
+    Learner.user.field.set_cached_value(learner, user)
+    return learner
+
+
 class ProgressEventsView(APIView):
     """Record a batch of learning events (1 to 500). Each event is answered on its own."""
 
@@ -39,7 +53,7 @@ class ProgressEventsView(APIView):
         responses={200: ps.ProgressEventsResponseSerializer, 400: DetailSerializer, 413: DetailSerializer},
     )
     def post(self, request):
-        learner = learner_of(request.user)
+        learner = learner_keys_of(request.user)
         body = request.data
         events = body.get("events") if isinstance(body, dict) else None
         if not isinstance(events, list):

@@ -11,7 +11,8 @@ Correctness does not rest on the cache:
   after ``PROGRESS["FACTS_CACHE_SECONDS"]`` anyway (a change made with ``QuerySet.update``
   sends no signal);
 - only "is enrolled" is cached, never "is not": a new enrolment counts at once, however it
-  was made (``bulk_create`` sends no signal); a deleted enrolment drops its key.
+  was made (``bulk_create`` sends no signal); a deleted enrolment drops its keys. (A removal
+  that races the very request that caches the enrolment can be missed until the keys expire.)
 """
 
 from dataclasses import dataclass
@@ -43,8 +44,10 @@ def _lesson_key(lesson_id: int) -> str:
     return f"progress:lesson:{lesson_id}"
 
 
-def _enrolled_key(learner_id: int, course_id: int) -> str:
-    return f"progress:enrolled:{learner_id}:{course_id}"
+def _enrolled_key(learner_id: int, lesson_id: int) -> str:
+    # By lesson, not by course: then one get_many reads a batch's lessons and enrolments at
+    # once (a lesson's course is not known before its facts are read).
+    return f"progress:enrolled:{learner_id}:{lesson_id}"
 
 
 def lesson_infos(learner_id: int, lesson_ids) -> dict[int, LessonInfo]:
@@ -52,7 +55,9 @@ def lesson_infos(learner_id: int, lesson_ids) -> dict[int, LessonInfo]:
     On a warm cache: one cache read, no query."""
     lesson_ids = set(lesson_ids)
     timeout = settings.PROGRESS["FACTS_CACHE_SECONDS"]
-    cached = cache.get_many([_lesson_key(pk) for pk in lesson_ids])
+    cached = cache.get_many(
+        [_lesson_key(pk) for pk in lesson_ids] + [_enrolled_key(learner_id, pk) for pk in lesson_ids]
+    )
     facts = {pk: cached[_lesson_key(pk)] for pk in lesson_ids if _lesson_key(pk) in cached}
     missing = lesson_ids - facts.keys()
     if missing:
@@ -65,16 +70,16 @@ def lesson_infos(learner_id: int, lesson_ids) -> dict[int, LessonInfo]:
         }
         cache.set_many({_lesson_key(pk): value for pk, value in fresh.items()}, timeout)
         facts.update(fresh)
-    courses = {course_id for course_id, *_ in facts.values()}
-    cached = cache.get_many([_enrolled_key(learner_id, course_id) for course_id in courses])
-    enrolled = {course_id for course_id in courses if _enrolled_key(learner_id, course_id) in cached}
-    if courses - enrolled:
-        found = set(
-            Enrollment.objects.filter(learner_id=learner_id, course_id__in=courses - enrolled).values_list(
-                "course_id", flat=True
-            )
+    enrolled = {pk for pk in facts if _enrolled_key(learner_id, pk) in cached}
+    unknown = facts.keys() - enrolled
+    if unknown:
+        courses = set(
+            Enrollment.objects.filter(
+                learner_id=learner_id, course_id__in={facts[pk][0] for pk in unknown}
+            ).values_list("course_id", flat=True)
         )
-        cache.set_many({_enrolled_key(learner_id, course_id): True for course_id in found}, timeout)
+        found = {pk for pk in unknown if facts[pk][0] in courses}
+        cache.set_many({_enrolled_key(learner_id, pk): True for pk in found}, timeout)
         enrolled |= found
     return {
         pk: LessonInfo(
@@ -82,7 +87,7 @@ def lesson_infos(learner_id: int, lesson_ids) -> dict[int, LessonInfo]:
             course_id=course_id,
             duration=duration,
             completion_share=share,
-            enrolled=course_id in enrolled,
+            enrolled=pk in enrolled,
             playable=playable,
         )
         for pk, (course_id, duration, playable, share) in facts.items()
@@ -103,4 +108,5 @@ def _course_changed(sender, instance, **kwargs):
 
 @receiver(post_delete, sender=Enrollment)
 def _enrolment_deleted(sender, instance, **kwargs):
-    cache.delete(_enrolled_key(instance.learner_id, instance.course_id))
+    lesson_ids = Lesson.objects.filter(course_id=instance.course_id).values_list("pk", flat=True)
+    cache.delete_many([_enrolled_key(instance.learner_id, pk) for pk in lesson_ids])

@@ -100,6 +100,17 @@ def table(model: type[Model]) -> Table:
     return _tables[model]
 
 
+def learner_id_for_user(user_id: int) -> int | None:
+    """The id of the user's learner profile, or None if they have none."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {connection.ops.quote_name(Learner._meta.db_table)} WHERE user_id = %s",  # noqa: S608
+            [user_id],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
 def learner_lock(learner_id: int) -> None:
     """Lock the learner's row until the transaction ends. SQLite has no row locks and needs
     none: its transactions here begin IMMEDIATE (settings), which serializes writers."""

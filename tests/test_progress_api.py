@@ -196,11 +196,11 @@ def test_a_heartbeat_costs_a_fixed_small_number_of_queries(
 ):
     p = Player(lesson.pk)
     send(learner_api, [p.play(0, 0), p.beat(20, 20)])
-    # token with its user and learner, savepoint, learner row lock (PostgreSQL: SQLite's
+    # token with its user, the learner's id, savepoint, learner row lock (PostgreSQL: SQLite's
     # IMMEDIATE transactions need none), duplicate ids, sessions, progress rows, credited spans,
     # update session, update progress, update span, insert event, release savepoint. The
     # lesson and the enrolment come from the cache.
-    expected = 12 if connection.features.has_select_for_update else 11
+    expected = 13 if connection.features.has_select_for_update else 12
     with django_assert_num_queries(expected):
         response = send(learner_api, [p.beat(40, 40)])
     assert response.json()["results"][0]["status"] == "accepted"
@@ -215,7 +215,7 @@ def test_a_cold_cache_costs_two_queries_more(learner, learner_api, lesson, djang
     send(learner_api, [p.play(0, 0), p.beat(20, 20)])
     cache.clear()
     # the lesson with its course's completion share, then the learner's enrolment
-    with django_assert_num_queries(14 if connection.features.has_select_for_update else 13):
+    with django_assert_num_queries(15 if connection.features.has_select_for_update else 14):
         send(learner_api, [p.beat(40, 40)])
 
 
@@ -225,7 +225,7 @@ def test_a_batch_of_fifty_costs_the_same_queries_as_one(
     p = Player(lesson.pk, "app")
     send(learner_api, [p.play(0, 0)])
     backlog = [p.beat(20 * i, 20 * i) for i in range(1, 26)]
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         response = send(learner_api, backlog)
     assert {r["status"] for r in response.json()["results"]} == {"accepted"}
 
