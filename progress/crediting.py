@@ -455,8 +455,7 @@ class Batch:
         if self.new_spans:
             CreditedSpan.objects.bulk_create(self.new_spans)
         store.update_rows(self.dirty_spans.values(), SPAN_FIELDS)
-        if self.log:
-            ProgressEvent.objects.bulk_create(self.log)
+        store.log_insert(self.log)
 
 
 SESSION_FIELDS = (

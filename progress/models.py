@@ -74,7 +74,11 @@ class ProgressEvent(models.Model):
     event_id = models.UUIDField(
         null=True, help_text=_("The client's id; null if it sent none or a malformed one.")
     )
-    learner = models.ForeignKey("learners.Learner", on_delete=models.PROTECT, related_name="progress_events")
+    # No index of its own on learner: the (learner, received_at) index serves look-ups by learner,
+    # and every index costs each insert (a batch inserts fifty rows).
+    learner = models.ForeignKey(
+        "learners.Learner", on_delete=models.PROTECT, related_name="progress_events", db_index=False
+    )
     lesson_ref = models.BigIntegerField(null=True, help_text=_("Lesson id as sent (kept even if unknown)."))
     session = models.UUIDField(null=True)
     channel = models.CharField(max_length=10, blank=True)
@@ -115,8 +119,8 @@ class PlaybackSession(models.Model):
     """One playback session as the client named it, with what the next event needs."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4)
-    learner = models.ForeignKey(
-        "learners.Learner", on_delete=models.CASCADE, related_name="playback_sessions"
+    learner = models.ForeignKey(  # indexed by (learner, last_event_at)
+        "learners.Learner", on_delete=models.CASCADE, related_name="playback_sessions", db_index=False
     )
     lesson = models.ForeignKey("courses.Lesson", on_delete=models.CASCADE, related_name="+")
     channel = models.CharField(max_length=10, choices=Channel.choices)
@@ -138,7 +142,9 @@ class CreditedSpan(models.Model):
     """Wall-clock time credited to a learner: consecutive segments of one session on one day
     are kept as one span, so a learner has a few rows a day."""
 
-    learner = models.ForeignKey("learners.Learner", on_delete=models.CASCADE, related_name="credited_spans")
+    learner = models.ForeignKey(  # indexed by (learner, day) and (learner, ended_at)
+        "learners.Learner", on_delete=models.CASCADE, related_name="credited_spans", db_index=False
+    )
     session = models.UUIDField()
     lesson = models.ForeignKey("courses.Lesson", on_delete=models.CASCADE, related_name="+")
     day = models.DateField(help_text=_("Calendar day in Asia/Shanghai of the segments' start."))
@@ -159,7 +165,9 @@ class CreditedSpan(models.Model):
 class LessonProgress(models.Model):
     """A learner's progress in one lesson, the same for every channel."""
 
-    learner = models.ForeignKey("learners.Learner", on_delete=models.CASCADE, related_name="lesson_progress")
+    learner = models.ForeignKey(  # indexed by the unique (learner, lesson)
+        "learners.Learner", on_delete=models.CASCADE, related_name="lesson_progress", db_index=False
+    )
     lesson = models.ForeignKey("courses.Lesson", on_delete=models.CASCADE, related_name="progress")
     position = models.FloatField(default=0, help_text=_("Where to resume: the latest event's position."))
     position_at = models.DateTimeField(

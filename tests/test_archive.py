@@ -220,3 +220,22 @@ def test_my_archive_page_sends_visitors_to_login_and_refuses_staff(client, db):
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/?next=")
     client.force_login(UserFactory(username="clerk2", is_staff=True))
     assert client.get("/me/archive/").status_code == 403
+
+
+def test_my_archive_page_costs_the_same_queries_for_many_entries(
+    client, learner, learner_api, django_assert_max_num_queries
+):
+    client.force_login(learner.user)
+    for i in range(2):
+        course = make_course(lessons=1, duration=30)
+        enroll(learner, course)
+        complete(learner_api, course, start=60 * i)
+    with django_assert_max_num_queries(12) as captured:
+        client.get("/me/archive/")
+    few = len(captured)
+    for i in range(2, 5):
+        course = make_course(lessons=1, duration=30)
+        enroll(learner, course)
+        complete(learner_api, course, start=60 * i)
+    with django_assert_max_num_queries(few):
+        assert client.get("/me/archive/").content.decode().count('class="card"') == 5

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.utils.dateparse import parse_datetime
 
 from progress.models import LessonProgress, ProgressEvent
 from tests.conftest import client_for
@@ -196,11 +197,11 @@ def test_a_heartbeat_costs_a_fixed_small_number_of_queries(
 ):
     p = Player(lesson.pk)
     send(learner_api, [p.play(0, 0), p.beat(20, 20)])
-    # token with its user, the learner's id, savepoint, learner row lock (PostgreSQL: SQLite's
-    # IMMEDIATE transactions need none), duplicate ids, sessions, progress rows, credited spans,
-    # update session, update progress, update span, insert event, release savepoint. The
-    # lesson and the enrolment come from the cache.
-    expected = 13 if connection.features.has_select_for_update else 12
+    # token with its user and the learner's id, savepoint, learner row lock (PostgreSQL:
+    # SQLite's IMMEDIATE transactions need none), duplicate ids, sessions, progress rows,
+    # credited spans, update session, update progress, update span, insert event, release
+    # savepoint. The lesson and the enrolment come from the cache.
+    expected = 12 if connection.features.has_select_for_update else 11
     with django_assert_num_queries(expected):
         response = send(learner_api, [p.beat(40, 40)])
     assert response.json()["results"][0]["status"] == "accepted"
@@ -215,7 +216,7 @@ def test_a_cold_cache_costs_two_queries_more(learner, learner_api, lesson, djang
     send(learner_api, [p.play(0, 0), p.beat(20, 20)])
     cache.clear()
     # the lesson with its course's completion share, then the learner's enrolment
-    with django_assert_num_queries(15 if connection.features.has_select_for_update else 14):
+    with django_assert_num_queries(14 if connection.features.has_select_for_update else 13):
         send(learner_api, [p.beat(40, 40)])
 
 
@@ -225,7 +226,7 @@ def test_a_batch_of_fifty_costs_the_same_queries_as_one(
     p = Player(lesson.pk, "app")
     send(learner_api, [p.play(0, 0)])
     backlog = [p.beat(20 * i, 20 * i) for i in range(1, 26)]
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(12):
         response = send(learner_api, backlog)
     assert {r["status"] for r in response.json()["results"]} == {"accepted"}
 
@@ -275,3 +276,35 @@ def test_an_event_id_is_a_uuid_the_client_made(learner_api, lesson):
     event = Player(lesson.pk).play(0, 0)
     assert uuid.UUID(event["id"])
     assert send(learner_api, [event]).json()["results"][0]["id"] == event["id"]
+
+
+def test_the_web_pages_session_records_events_as_the_token_does(learner, lesson):
+    from rest_framework.test import APIClient
+
+    web = APIClient()
+    web.force_login(learner.user)
+    p = Player(lesson.pk)
+    body = send(web, [p.play(0, 0), p.beat(20, 20)]).json()
+    assert [r["status"] for r in body["results"]] == ["accepted", "accepted"]
+    assert body["progress"][0]["credited_seconds"] == 20
+
+
+def test_a_backlogs_evidence_log_keeps_every_field_of_every_event(learner, learner_api, lesson):
+    """Backlogs are written with COPY on PostgreSQL, single events with INSERT: the same rows."""
+    p = Player(lesson.pk, "app")
+    events = [p.play(0, 0)] + [p.beat(20 * i, 20 * i) for i in range(1, 7)] + [p.beat(9999, 140)]
+    events.append({"id": "not-a-uuid", "type": "heartbeat"})
+    response = learner_api.post(
+        EVENTS_URL, {"events": events}, format="json", HTTP_USER_AGENT="ZiboApp/2.1", REMOTE_ADDR="10.0.0.7"
+    )
+    assert response.status_code == 200
+    rows = {str(row.event_id): row for row in ProgressEvent.objects.filter(learner=learner)}
+    assert len(rows) == 9 and rows["None"].reason == "invalid event"  # the malformed one has no id
+    first, last_beat, bad = rows[events[0]["id"]], rows[events[6]["id"]], rows[events[7]["id"]]
+    assert (first.type, first.status, first.channel, first.position) == ("play", "accepted", "app", 0)
+    assert str(first.session) == p.session and first.lesson_ref == lesson.pk
+    assert first.client_at == parse_datetime(events[0]["at"])
+    assert (last_beat.credited_seconds, last_beat.segment) == (20, "credited")
+    assert (bad.status, bad.reason, bad.credited_seconds) == ("rejected", "invalid position", 0)
+    assert {row.ip for row in rows.values()} == {"10.0.0.7"}
+    assert {row.user_agent for row in rows.values()} == {"ZiboApp/2.1"}
