@@ -109,15 +109,24 @@ class Batch:
         if not events:
             self.sessions, self.progress, self.spans, self.day_totals = {}, {}, [], {}
             return
-        earliest = min(event.at for event in events) - self.gap
-        latest = max(event.at for event in events)
+        # Events outside the accepted time window are rejected before they credit anything, so
+        # they do not widen what is read (an event dated years back would read years of rows).
+        window_start = self.now - dt.timedelta(seconds=self.cfg["OFFLINE_WINDOW_SECONDS"])
+        window_end = self.now + dt.timedelta(seconds=self.cfg["CLOCK_AHEAD_SECONDS"])
+        moments = [event.at for event in events if window_start <= event.at <= window_end] or [self.now]
+        earliest = min(moments) - self.gap
+        latest = max(moments)
         sessions = store.sessions_for(learner.pk, {event.session for event in events}, earliest)
         self.sessions = {session.pk: session for session in sessions}
         self.progress = {
             progress.lesson_id: progress for progress in store.progress_for(learner.pk, self.lessons.keys())
         }
-        days = {timezone.localdate(moment) for event in events for moment in (event.at, event.at - self.gap)}
-        self.spans = store.spans_for(learner.pk, sorted(days), earliest, latest)
+        # Every calendar day from the earliest segment start to the latest event: the daily cap
+        # needs each such day's total (a superset of the days segments start on, at most the
+        # offline window's eight; cheaper than converting every event's time zone).
+        first, last = timezone.localdate(earliest), timezone.localdate(latest)
+        days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+        self.spans = store.spans_for(learner.pk, days, earliest, latest)
         self.day_totals: dict[dt.date, float] = {}
         for span in self.spans:
             self.day_totals[span.day] = self.day_totals.get(span.day, 0.0) + span.credited_seconds

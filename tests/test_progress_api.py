@@ -308,3 +308,16 @@ def test_a_backlogs_evidence_log_keeps_every_field_of_every_event(learner, learn
     assert (bad.status, bad.reason, bad.credited_seconds) == ("rejected", "invalid position", 0)
     assert {row.ip for row in rows.values()} == {"10.0.0.7"}
     assert {row.user_agent for row in rows.values()} == {"ZiboApp/2.1"}
+
+
+def test_an_event_dated_years_back_is_rejected_without_reading_years_of_rows(
+    learner_api, lesson, django_assert_max_num_queries
+):
+    p = Player(lesson.pk)
+    send(learner_api, [p.play(0, 0), p.beat(20, 20)])
+    ancient = {**p.beat(40, 40), "at": "2001-01-01T08:00:00+08:00"}
+    with django_assert_max_num_queries(12) as captured:
+        result = send(learner_api, [ancient, p.beat(40, 40)]).json()["results"]
+    assert [r.get("reason", r["status"]) for r in result] == ["too old", "accepted"]
+    spans_query = next(q["sql"] for q in captured.captured_queries if "progress_creditedspan" in q["sql"])
+    assert "2001-01-01" not in spans_query and "2000-12-31" not in spans_query
