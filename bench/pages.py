@@ -62,6 +62,7 @@ def main(count: int) -> None:
         "course page (signed in)": course.url,
         "lesson page / player": f"{course.url}lessons/{lesson.pk}/",
         "home page": "/",
+        "my archive (signed in)": "/me/archive/",
     }
     print(f"{'page':<26} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'queries':>8}   ({count} requests each)")
     with override_settings(DEBUG=False):

@@ -59,6 +59,8 @@ PG=(-h 127.0.0.1 -p 5432 -U postgres)
 PY=$ROOT/.venv/bin/python
 WRK=${WRK:-/usr/bin/wrk}
 
+[ -x "$WRK" ] || { echo "wrk is not installed at $WRK: apt-get install wrk (or set WRK=/path/to/wrk)" >&2 && exit 1; }
+
 case "$DB" in
   sqlite | postgres) ;;
   *) echo "usage: bench/run.sh [sqlite|postgres]" >&2 && exit 2 ;;
