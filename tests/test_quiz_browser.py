@@ -104,7 +104,7 @@ def test_a_learner_takes_the_quiz_in_the_web_player_on_a_phone_screen(live_serve
     host = live_server.url.split("//")[1].split(":")[0]
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=_chromium(), args=["--no-sandbox"])
-        context = browser.new_context(viewport={"width": 390, "height": 844})
+        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
         context.add_cookies(
             [
                 {

@@ -45,7 +45,7 @@ def chromium_page(monkeypatch, settings, tmp_path):
                 "--disable-sync",
             ],
         )
-        page = chromium.new_page(viewport={"width": 1280, "height": 900})
+        page = chromium.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
         page.set_default_timeout(15000)
         yield page
         # Leave the player while the test's data still exists, and give the commit the SCO
