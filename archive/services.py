@@ -4,6 +4,7 @@ import secrets
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
+from django.utils import timezone
 
 from archive.models import ArchiveEntry, Certificate
 from courses.models import CertificateType, CoursePage
@@ -55,7 +56,7 @@ def _certificate_issue(entry: ArchiveEntry, kind: str) -> Certificate:
             with transaction.atomic():  # a savepoint: a clash of numbers is retried, not fatal
                 return Certificate.objects.create(
                     entry=entry,
-                    number=certificate_number_new(entry.completed_at.year),
+                    number=certificate_number_new(timezone.localtime(entry.completed_at).year),
                     type=kind,
                     issued_at=entry.completed_at,
                 )

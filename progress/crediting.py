@@ -443,8 +443,10 @@ class Batch:
                     learner=self.learner, lesson_id__in=required - done, completed_at__isnull=False
                 ).values_list("lesson_id", flat=True)
             )
-            if required <= done and course_completion_record(
-                learner=self.learner, course_id=course_id, completed_at=self.now
+            if (
+                required
+                and required <= done
+                and course_completion_record(learner=self.learner, course_id=course_id, completed_at=self.now)
             ):
                 self.outcome.completed_courses.append(course_id)
 

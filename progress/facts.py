@@ -11,14 +11,17 @@ Correctness does not rest on the cache:
   after ``PROGRESS["FACTS_CACHE_SECONDS"]`` anyway (a change made with ``QuerySet.update``
   sends no signal);
 - only "is enrolled" is cached, never "is not": a new enrolment counts at once, however it
-  was made (``bulk_create`` sends no signal); a deleted enrolment drops its keys. (A removal
-  that races the very request that caches the enrolment can be missed until the keys expire.)
+  was made (``bulk_create`` sends no signal); a deleted enrolment drops its keys, at once and
+  again when the deletion commits (a request reading the old row in between would put it back).
+- if the cache is down, the facts are read from the database: progress never depends on Redis.
 """
 
+import logging
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
@@ -28,6 +31,31 @@ from learners.models import Enrollment
 # Video, audio and documents are credited by playback (reading time); a quiz or a SCORM
 # package completes by its own rule, so playback events never credit or complete them.
 PLAYBACK_KINDS = frozenset({LessonKind.VIDEO, LessonKind.AUDIO, LessonKind.DOCUMENT})
+
+logger = logging.getLogger(__name__)
+
+
+def _cache_get_many(keys: list[str]) -> dict:
+    """The cache is a shortcut, never a dependency: if Redis is down, read the database."""
+    try:
+        return cache.get_many(keys)
+    except Exception:
+        logger.warning("cache unavailable: reading lesson facts from the database", exc_info=True)
+        return {}
+
+
+def _cache_set_many(values: dict, timeout: int) -> None:
+    try:
+        cache.set_many(values, timeout)
+    except Exception:
+        logger.warning("cache unavailable: lesson facts not cached", exc_info=True)
+
+
+def _forget(keys: list[str]) -> None:
+    """Drop keys now and again once the change commits: a request that reads the old row before
+    the commit would otherwise put the old value back."""
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 @dataclass(frozen=True)
@@ -55,7 +83,7 @@ def lesson_infos(learner_id: int, lesson_ids) -> dict[int, LessonInfo]:
     On a warm cache: one cache read, no query."""
     lesson_ids = set(lesson_ids)
     timeout = settings.PROGRESS["FACTS_CACHE_SECONDS"]
-    cached = cache.get_many(
+    cached = _cache_get_many(
         [_lesson_key(pk) for pk in lesson_ids] + [_enrolled_key(learner_id, pk) for pk in lesson_ids]
     )
     facts = {pk: cached[_lesson_key(pk)] for pk in lesson_ids if _lesson_key(pk) in cached}
@@ -68,7 +96,7 @@ def lesson_infos(learner_id: int, lesson_ids) -> dict[int, LessonInfo]:
                 "id", "course_id", "duration", "kind", "course__completion_share"
             )
         }
-        cache.set_many({_lesson_key(pk): value for pk, value in fresh.items()}, timeout)
+        _cache_set_many({_lesson_key(pk): value for pk, value in fresh.items()}, timeout)
         facts.update(fresh)
     enrolled = {pk for pk in facts if _enrolled_key(learner_id, pk) in cached}
     unknown = facts.keys() - enrolled
@@ -79,7 +107,7 @@ def lesson_infos(learner_id: int, lesson_ids) -> dict[int, LessonInfo]:
             ).values_list("course_id", flat=True)
         )
         found = {pk for pk in unknown if facts[pk][0] in courses}
-        cache.set_many({_enrolled_key(learner_id, pk): True for pk in found}, timeout)
+        _cache_set_many({_enrolled_key(learner_id, pk): True for pk in found}, timeout)
         enrolled |= found
     return {
         pk: LessonInfo(
@@ -96,17 +124,17 @@ def lesson_infos(learner_id: int, lesson_ids) -> dict[int, LessonInfo]:
 
 @receiver([post_save, post_delete], sender=Lesson)
 def _lesson_changed(sender, instance, **kwargs):
-    cache.delete(_lesson_key(instance.pk))
+    _forget([_lesson_key(instance.pk)])
 
 
 @receiver([post_save, post_delete], sender=CoursePage)
 def _course_changed(sender, instance, **kwargs):
     # The completion share lives on the course; forget the facts of all its lessons.
     lesson_ids = Lesson.objects.filter(course_id=instance.pk).values_list("pk", flat=True)
-    cache.delete_many([_lesson_key(pk) for pk in lesson_ids])
+    _forget([_lesson_key(pk) for pk in lesson_ids])
 
 
 @receiver(post_delete, sender=Enrollment)
 def _enrolment_deleted(sender, instance, **kwargs):
     lesson_ids = Lesson.objects.filter(course_id=instance.course_id).values_list("pk", flat=True)
-    cache.delete_many([_enrolled_key(instance.learner_id, pk) for pk in lesson_ids])
+    _forget([_enrolled_key(instance.learner_id, pk) for pk in lesson_ids])

@@ -57,31 +57,57 @@ def _send(learner_id: int, messages: list[dict]) -> None:
         except Exception:  # best effort, see the module docstring
             logger.exception("could not push progress to learner %s", learner_id)
         return
-    future = asyncio.run_coroutine_threadsafe(_group_send(layer, group, messages), _push_loop.get())
-    future.add_done_callback(lambda done: _log_failure(done, learner_id))
+    _pusher.submit(layer, group, messages, learner_id)
 
 
-def _log_failure(done, learner_id: int) -> None:
-    if not done.cancelled() and done.exception() is not None:
-        logger.error("could not push progress to learner %s", learner_id, exc_info=done.exception())
+class _Pusher:
+    """The process's push loop, started on first use (and again in a forked child, where the
+    parent's thread does not exist). One consumer sends the queued pushes one after another, so
+    a device never sees an older snapshot after a newer one; the queue is bounded and each send
+    has a time limit, so a stalled Redis costs dropped pushes, never a growing backlog."""
 
-
-class _PushLoop:
-    """The process's push event loop, started on first use (and again in a forked child, where
-    the parent's thread does not exist)."""
+    QUEUE_SIZE = 1000
+    SEND_TIMEOUT_SECONDS = 5.0
 
     def __init__(self):
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._queue: asyncio.Queue | None = None
         self._pid: int | None = None
 
-    def get(self) -> asyncio.AbstractEventLoop:
+    def _start(self) -> None:
+        loop = asyncio.new_event_loop()
+        queue: asyncio.Queue = asyncio.Queue(self.QUEUE_SIZE)
+
+        def run():
+            asyncio.set_event_loop(loop)
+            loop.create_task(self._consume(queue))
+            loop.run_forever()
+
+        threading.Thread(target=run, name="progress-push", daemon=True).start()
+        self._loop, self._queue, self._pid = loop, queue, os.getpid()
+
+    async def _consume(self, queue: asyncio.Queue) -> None:
+        while True:
+            layer, group, messages, learner_id = await queue.get()
+            try:
+                await asyncio.wait_for(_group_send(layer, group, messages), self.SEND_TIMEOUT_SECONDS)
+            except Exception:  # best effort, see the module docstring
+                logger.exception("could not push progress to learner %s", learner_id)
+
+    def submit(self, layer, group: str, messages: list[dict], learner_id: int) -> None:
         with self._lock:
             if self._loop is None or self._pid != os.getpid():
-                loop = asyncio.new_event_loop()
-                threading.Thread(target=loop.run_forever, name="progress-push", daemon=True).start()
-                self._loop, self._pid = loop, os.getpid()
-            return self._loop
+                self._start()
+            loop, queue = self._loop, self._queue
+
+        def put():
+            try:
+                queue.put_nowait((layer, group, messages, learner_id))
+            except asyncio.QueueFull:
+                logger.warning("push queue full: progress of learner %s not pushed", learner_id)
+
+        loop.call_soon_threadsafe(put)
 
 
-_push_loop = _PushLoop()
+_pusher = _Pusher()

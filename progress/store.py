@@ -194,12 +194,25 @@ def log_insert(rows: Sequence[ProgressEvent]) -> None:
     events = table(ProgressEvent)
     fields = [field for field in events.fields if not field.primary_key]
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    text = [field.get_internal_type() == "CharField" for field in fields]
+    # How each column's value is sent: Choices members (str subclasses) as their plain value; an
+    # empty address as NULL, as the ORM stores it (gunicorn on a unix socket has no REMOTE_ADDR).
+    kinds = [field.get_internal_type() for field in fields]
     sql = f"COPY {events.sql_name} ({columns}) FROM STDIN"  # noqa: S608
     with connection.cursor() as cursor, connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
         for row in rows:
-            values = [getattr(row, field.attname) for field in fields]
-            # Choices members are str subclasses: send their plain value.
             copy.write_row(
-                [str(v) if is_text and v is not None else v for v, is_text in zip(values, text, strict=True)]
+                [
+                    _copy_value(getattr(row, field.attname), kind)
+                    for field, kind in zip(fields, kinds, strict=True)
+                ]
             )
+
+
+def _copy_value(value, kind: str):
+    if value is None:
+        return None
+    if kind == "CharField":
+        return str(value)
+    if kind == "GenericIPAddressField":
+        return value or None
+    return value

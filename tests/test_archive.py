@@ -239,3 +239,23 @@ def test_my_archive_page_costs_the_same_queries_for_many_entries(
         complete(learner_api, course, start=60 * i)
     with django_assert_max_num_queries(few):
         assert client.get("/me/archive/").content.decode().count('class="card"') == 5
+
+
+def test_a_course_without_required_lessons_is_not_completed_by_watching_one(learner, learner_api):
+    course = make_course(lessons=1, duration=60)
+    course.lessons.update(required=False)
+    enroll(learner, course)
+    complete(learner_api, course)
+    assert Enrollment.objects.get(learner=learner, course=course).completed_at is None
+    assert not ArchiveEntry.objects.exists()
+
+
+def test_a_certificate_number_carries_the_year_of_china_not_of_utc(learner):
+    import datetime as dt
+
+    course = make_course(lessons=1, duration=60)
+    enroll(learner, course)
+    new_year = dt.datetime(2026, 12, 31, 17, 30, tzinfo=dt.UTC)  # 2027-01-01 01:30 in Zibo
+    Enrollment.objects.filter(learner=learner, course=course).update(completed_at=new_year)
+    entry = archive_entry_record(learner=learner, course_id=course.pk, completed_at=new_year)
+    assert entry.certificate.number.startswith("ZB2027-")

@@ -321,3 +321,26 @@ def test_an_event_dated_years_back_is_rejected_without_reading_years_of_rows(
     assert [r.get("reason", r["status"]) for r in result] == ["too old", "accepted"]
     spans_query = next(q["sql"] for q in captured.captured_queries if "progress_creditedspan" in q["sql"])
     assert "2001-01-01" not in spans_query and "2000-12-31" not in spans_query
+
+
+def test_progress_is_recorded_while_the_cache_is_down(learner_api, lesson, monkeypatch):
+    from django.core.cache import cache
+
+    def down(*args, **kwargs):
+        raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(cache, "get_many", down)
+    monkeypatch.setattr(cache, "set_many", down)
+    p = Player(lesson.pk)
+    body = send(learner_api, [p.play(0, 0), p.beat(20, 20)]).json()
+    assert [r["status"] for r in body["results"]] == ["accepted", "accepted"]
+    assert body["progress"][0]["credited_seconds"] == 20
+
+
+def test_a_backlog_from_a_client_without_address_is_logged_with_none(learner, learner_api, lesson):
+    """gunicorn on a unix socket gives no REMOTE_ADDR: the log stores NULL, as for one event."""
+    p = Player(lesson.pk, "app")
+    backlog = [p.play(0, 0)] + [p.beat(20 * i, 20 * i) for i in range(1, 8)]
+    response = learner_api.post(EVENTS_URL, {"events": backlog}, format="json", REMOTE_ADDR="")
+    assert response.status_code == 200
+    assert set(ProgressEvent.objects.filter(learner=learner).values_list("ip", flat=True)) == {None}
