@@ -12,11 +12,10 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils import timezone
 
-from courses.models import Lesson
 from learners.models import Learner
 from progress import intervals as iv
 from progress import store
-from progress.completion import course_completion_record
+from progress.completion import course_completion_check
 from progress.events import Event, Malformed
 from progress.facts import LessonInfo, lesson_infos
 from progress.models import (
@@ -431,23 +430,10 @@ class Batch:
         )
 
     def _complete_courses(self) -> None:
-        """Record the completion of each course whose required lessons are now all completed."""
+        """Record the completion of each course whose required lessons are now all completed.
+        Runs after ``_save``, so the shared rule reads this batch's progress from the database."""
         for course_id in sorted(self.newly_completed_courses):
-            required = set(
-                Lesson.objects.filter(course_id=course_id, required=True).values_list("pk", flat=True)
-            )
-            touched = {**self.progress, **self.new_progress}
-            done = {lesson_id for lesson_id, p in touched.items() if p.completed_at is not None}
-            done |= set(
-                LessonProgress.objects.filter(
-                    learner=self.learner, lesson_id__in=required - done, completed_at__isnull=False
-                ).values_list("lesson_id", flat=True)
-            )
-            if (
-                required
-                and required <= done
-                and course_completion_record(learner=self.learner, course_id=course_id, completed_at=self.now)
-            ):
+            if course_completion_check(learner=self.learner, course_id=course_id, now=self.now):
                 self.outcome.completed_courses.append(course_id)
 
     # --- writing ----------------------------------------------------------------------------
