@@ -3,21 +3,12 @@
 from django.db.models import QuerySet
 
 from archive.models import ArchiveEntry, Certificate
-from learners.identity import mask_id_number
+from learners.identity import mask_id_number, mask_name
 from learners.models import Learner
 
 
 def learner_archive(learner: Learner) -> QuerySet[ArchiveEntry]:
     return ArchiveEntry.objects.filter(learner=learner).select_related("certificate")
-
-
-def mask_name(name: str) -> str:
-    """张* for two characters, 张*明 for three, 欧**华 for four: only the first and last stay."""
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
 def certificate_public(number: str) -> dict | None:

@@ -61,6 +61,15 @@ def mask_id_number(number: str) -> str:
     return number[:4] + "*" * (len(number) - 8) + number[-4:]
 
 
+def mask_name(name: str) -> str:
+    """张* for two characters, 张*明 for three, 欧**华 for four: only the first and last stay."""
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
 def mask_phone(phone: str) -> str:
     """Keep the first 3 and last 4 digits: 139****5678."""
     if not phone:

@@ -11,9 +11,9 @@ from progress.notify import learner_group
 def _learner_id(user) -> int | None:
     if not user or not user.is_authenticated:
         return None
-    from learners.models import Learner
+    from progress.store import learner_id_for_user
 
-    return Learner.objects.filter(user=user).values_list("pk", flat=True).first()
+    return learner_id_for_user(user.pk)
 
 
 class ProgressConsumer(AsyncJsonWebsocketConsumer):
