@@ -6,9 +6,9 @@ import re
 import pytest
 
 from archive.models import ArchiveEntry, Certificate
-from archive.selectors import mask_name
 from archive.services import archive_backfill, archive_entry_record, certificate_number_new
 from courses.models import CertificateType
+from learners.identity import mask_name
 from learners.models import Enrollment
 from progress.completion import course_completion_record
 from tests.conftest import client_for
@@ -27,6 +27,15 @@ def complete(client, course, start=0):
     for lesson in course.lessons.all():
         send(client, Player(lesson.pk).watch(0, lesson.duration, at=at))
         at += lesson.duration + 10
+
+
+def complete_new_courses(learner, client, numbers):
+    """Enrol the learner in one fresh one-lesson course per number and complete it, the n-th
+    starting at 60 × n seconds (so their study times never overlap)."""
+    for n in numbers:
+        course = make_course(lessons=1, duration=30)
+        enroll(learner, course)
+        complete(client, course, start=60 * n)
 
 
 @pytest.fixture
@@ -164,19 +173,13 @@ def test_a_learner_never_sees_another_learners_archive(completed):
 def test_the_archive_list_costs_the_same_queries_for_many_entries(
     learner, learner_api, django_assert_max_num_queries
 ):
-    for i in range(3):
-        course = make_course(lessons=1, duration=30)
-        enroll(learner, course)
-        complete(learner_api, course, start=60 * i)
+    complete_new_courses(learner, learner_api, range(3))
     assert ArchiveEntry.objects.filter(learner=learner).count() == 3
     # token with user and learner, role look-ups, count, page with certificates
     with django_assert_max_num_queries(8) as captured:
         learner_api.get(ARCHIVE_URL)
     few = len(captured)
-    for i in range(3, 6):
-        course = make_course(lessons=1, duration=30)
-        enroll(learner, course)
-        complete(learner_api, course, start=60 * i)
+    complete_new_courses(learner, learner_api, range(3, 6))
     with django_assert_max_num_queries(few):
         assert learner_api.get(ARCHIVE_URL).json()["count"] == 6
 
@@ -226,17 +229,11 @@ def test_my_archive_page_costs_the_same_queries_for_many_entries(
     client, learner, learner_api, django_assert_max_num_queries
 ):
     client.force_login(learner.user)
-    for i in range(2):
-        course = make_course(lessons=1, duration=30)
-        enroll(learner, course)
-        complete(learner_api, course, start=60 * i)
+    complete_new_courses(learner, learner_api, range(2))
     with django_assert_max_num_queries(12) as captured:
         client.get("/me/archive/")
     few = len(captured)
-    for i in range(2, 5):
-        course = make_course(lessons=1, duration=30)
-        enroll(learner, course)
-        complete(learner_api, course, start=60 * i)
+    complete_new_courses(learner, learner_api, range(2, 5))
     with django_assert_max_num_queries(few):
         assert client.get("/me/archive/").content.decode().count('class="card"') == 5
 
