@@ -1,25 +1,66 @@
 """API authentication."""
 
-from django.db.models import F
+import functools
+
+from django.contrib.auth import get_user_model
+from django.db import connection
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
+from rest_framework.authtoken.models import Token
+
+from learners.models import Learner
+from progress.store import table
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
     """DRF's token authentication (``Authorization: Token <key>``), whose one query also reads the
     id of the user's learner profile (``request.auth.learner_pk``, None for staff): the events
-    endpoint, the platform's busiest, needs it on every request and saves a query."""
+    endpoint, the platform's busiest, needs it on every request and saves a query.
+
+    The query is plain SQL (``progress.store``'s table helper: the rows become the same model
+    instances the ORM would build). Every API request pays for authentication, and compiling the
+    ORM's join of token, user and learner cost more CPU than the rest of a heartbeat's framework
+    work together (docs/benchmarks.md)."""
 
     def authenticate_credentials(self, key):
-        token = (
-            self.get_model()
-            .objects.select_related("user")
-            .annotate(learner_pk=F("user__learner__id"))
-            .filter(key=key)
-            .first()
-        )
+        token, user, learner_pk = _token_with_user(key)
         if token is None:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
-        if not token.user.is_active:
+        if not user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
-        return (token.user, token)
+        token.learner_pk = learner_pk
+        return (user, token)
+
+
+@functools.cache
+def _token_query() -> str:
+    tokens, users = _tables()
+    learner_table = connection.ops.quote_name(Learner._meta.db_table)
+    quote = connection.ops.quote_name
+    return (
+        f"SELECT {tokens.columns}, {users.columns}, {learner_table}.{quote('id')} "  # noqa: S608
+        f"FROM {tokens.sql_name} "
+        f"INNER JOIN {users.sql_name} ON {users.sql_name}.{quote('id')} = {tokens.sql_name}.{quote('user_id')} "
+        f"LEFT OUTER JOIN {learner_table} ON {learner_table}.{quote('user_id')} = {users.sql_name}.{quote('id')} "
+        f"WHERE {tokens.sql_name}.{quote('key')} = %s"
+    )
+
+
+def _tables():
+    return table(Token), table(get_user_model())
+
+
+def _token_with_user(key: str):
+    """The token with this key, its user and the user's learner id, in one query; Nones if no
+    token has this key."""
+    tokens, users = _tables()
+    with connection.cursor() as cursor:
+        cursor.execute(_token_query(), [key])
+        row = cursor.fetchone()
+    if row is None:
+        return None, None, None
+    split = len(tokens.fields)
+    token = tokens.instance(row[:split])
+    user = users.instance(row[split:-1])
+    Token.user.field.set_cached_value(token, user)
+    return token, user, row[-1]

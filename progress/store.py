@@ -9,7 +9,9 @@ both accept. Values still go through the model fields and the database backend (
 written here are exactly what the ORM reads and writes; ``tests/test_progress_*`` run on both
 databases.
 
-Inserts stay ``bulk_create``: one statement for any number of rows, and fast already.
+New sessions, progress rows and spans are inserted with ``bulk_create`` (it reads their new
+primary keys back, which the engine needs); the evidence log, whose keys nobody reads, with a plain
+``INSERT`` or ``COPY`` (``log_insert``).
 
 Statements are built only from the models' table and column names (quoted) and ``%s``
 placeholders; every value is a parameter. Hence the ``noqa: S608`` on them.
@@ -52,22 +54,23 @@ class Table:
             self._converters = found
         return self._converters
 
+    def instance(self, row: Sequence) -> Model:
+        """The model instance of a row of ``columns``, its values converted as the ORM would."""
+        converters = self.converters()
+        if converters:
+            row = list(row)
+            for index, functions, column in converters:
+                value = row[index]
+                for function in functions:
+                    value = function(value, column, connection)
+                row[index] = value
+        return self.model.from_db(connection.alias, self.attnames, row)
+
     def select(self, where: str, params: Sequence) -> list[Model]:
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT {self.columns} FROM {self.sql_name} WHERE {where}", params)  # noqa: S608
             rows = cursor.fetchall()
-        converters = self.converters()
-        instances = []
-        for row in rows:
-            if converters:
-                row = list(row)
-                for index, functions, column in converters:
-                    value = row[index]
-                    for function in functions:
-                        value = function(value, column, connection)
-                    row[index] = value
-            instances.append(self.model.from_db(connection.alias, self.attnames, row))
-        return instances
+        return [self.instance(row) for row in rows]
 
     def value(self, name: str, value):
         """A value for a WHERE clause, as the field stores it."""
@@ -85,6 +88,18 @@ class Table:
                 f"UPDATE {self.sql_name} SET {assignments} WHERE {connection.ops.quote_name(pk.column)} = %s",  # noqa: S608
                 params,
             )
+
+    def insert(self, rows: Sequence[Model]) -> None:
+        """``INSERT`` rows in one statement, without reading their new primary keys back (the
+        caller needs none; ``bulk_create`` asks for them)."""
+        fields = [field for field in self.fields if not field.primary_key]
+        columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+        values = ", ".join([f"({_placeholders(fields)})"] * len(rows))
+        params = [
+            field.get_db_prep_save(field.pre_save(row, True), connection) for row in rows for field in fields
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {self.sql_name} ({columns}) VALUES {values}", params)  # noqa: S608
 
 
 def _placeholders(values: Sequence) -> str:
@@ -185,11 +200,16 @@ def log_insert(rows: Sequence[ProgressEvent]) -> None:
     """Write a batch's evidence-log rows. An offline backlog brings up to 500 at once: on
     PostgreSQL they go in with ``COPY``, whose rows psycopg writes in C, where ``bulk_create``
     prepared each of their seventeen values in Python (most of a backlog's writing time). A few
-    rows, and every row on SQLite, go through ``bulk_create``. Errors (the unique accepted event
+    rows (a heartbeat's one) go in with one plain ``INSERT``; more rows on SQLite through
+    ``bulk_create``, which splits them to SQLite's limit of parameters. Errors (the unique accepted event
     id) come out as Django's, as from the ORM."""
-    if len(rows) < COPY_MIN_ROWS or connection.vendor != "postgresql":
-        if rows:
-            ProgressEvent.objects.bulk_create(rows)
+    if not rows:
+        return
+    if len(rows) < COPY_MIN_ROWS:
+        table(ProgressEvent).insert(rows)
+        return
+    if connection.vendor != "postgresql":
+        ProgressEvent.objects.bulk_create(rows)
         return
     events = table(ProgressEvent)
     fields = [field for field in events.fields if not field.primary_key]

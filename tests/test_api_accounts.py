@@ -1,7 +1,10 @@
 """Token login with its lockout, /me/ with masking, self-enrolment, and who may call what."""
 
 import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIRequestFactory
 
+from api.authentication import TokenAuthentication
 from learners.models import Enrollment
 from tests.conftest import client_for
 from tests.factories import UserFactory, make_course
@@ -21,6 +24,43 @@ def test_a_learner_gets_a_token_and_uses_it(api, learner):
     token = response.json()["token"]
     api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert api.get("/api/v1/me/").json()["username"] == learner.user.username
+
+
+def test_an_unknown_token_is_a_401_with_a_message(api, learner):
+    client_for(learner.user)  # a real token exists; this one is not it
+    api.credentials(HTTP_AUTHORIZATION="Token 0123456789abcdef0123456789abcdef01234567")
+    response = api.get("/api/v1/me/")
+    assert response.status_code == 401
+    assert response.json()["detail"] == "认证令牌无效。"  # DRF's own message, in zh-hans
+
+
+def test_a_deactivated_users_token_stops_working(learner):
+    api = client_for(learner.user)
+    assert api.get("/api/v1/me/").status_code == 200
+    learner.user.is_active = False
+    learner.user.save(update_fields=["is_active"])
+    response = api.get("/api/v1/me/")
+    assert response.status_code == 401
+    assert response.json()["detail"] == "用户未激活或者已删除。"
+
+
+def test_a_token_authenticates_as_its_own_user_with_its_learner(learner, other_learner):
+    """The token query joins token, user and learner by hand: each token must come back with its
+    own user and learner, and a staff user's with none."""
+    staff = UserFactory(is_staff=True)
+    for user, learner_pk in (
+        (learner.user, learner.pk),
+        (other_learner.user, other_learner.pk),
+        (staff, None),
+    ):
+        key = Token.objects.create(user=user).key
+        request = APIRequestFactory().get("/", HTTP_AUTHORIZATION=f"Token {key}")
+        authenticated_user, token = TokenAuthentication().authenticate(request)
+        assert authenticated_user == user
+        assert authenticated_user.username == user.username
+        assert authenticated_user.password == user.password
+        assert token.key == key and token.user is authenticated_user and token.created
+        assert token.learner_pk == learner_pk
 
 
 def test_wrong_credentials_are_a_400_with_a_message(api, learner):

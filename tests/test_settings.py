@@ -109,3 +109,19 @@ def test_check_deploy_is_clean_under_production_settings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.redis
+def test_the_redis_cache_keeps_one_client_and_still_reads_and_writes():
+    """config.redis_cache keeps Django's Redis client instead of building one per call."""
+    from django.core.cache import caches
+
+    from config.redis_cache import RedisCache
+
+    cache = caches["default"]
+    assert isinstance(cache, RedisCache)
+    cache.set_many({"a": 1, "b": [2]})
+    assert cache.get_many(["a", "b", "missing"]) == {"a": 1, "b": [2]}
+    assert cache.delete("a") and cache.get("a") is None
+    client = cache._cache.get_client(write=True)
+    assert cache._cache.get_client() is client
