@@ -102,10 +102,13 @@ class Batch:
     # --- reading ----------------------------------------------------------------------------
 
     def _load(self, events: list[Event]) -> None:
+        """Lock the learner's row, then read what the batch needs: one round trip on PostgreSQL
+        (``store.run``)."""
         learner = self.learner
-        self.seen = store.accepted_event_ids([event.id for event in events])
         self.lessons = lesson_infos(learner.pk, {event.lesson for event in events})
+        reads = [*store.learner_lock(learner.pk), store.accepted_event_ids([event.id for event in events])]
         if not events:
+            self.seen = store.run(reads)[-1]
             self.sessions, self.progress, self.spans, self.day_totals = {}, {}, [], {}
             return
         # Events outside the accepted time window are rejected before they credit anything, so
@@ -115,17 +118,19 @@ class Batch:
         moments = [event.at for event in events if window_start <= event.at <= window_end] or [self.now]
         earliest = min(moments) - self.gap
         latest = max(moments)
-        sessions = store.sessions_for(learner.pk, {event.session for event in events}, earliest)
-        self.sessions = {session.pk: session for session in sessions}
-        self.progress = {
-            progress.lesson_id: progress for progress in store.progress_for(learner.pk, self.lessons.keys())
-        }
         # Every calendar day from the earliest segment start to the latest event: the daily cap
         # needs each such day's total (a superset of the days segments start on, at most the
         # offline window's eight; cheaper than converting every event's time zone).
         first, last = timezone.localdate(earliest), timezone.localdate(latest)
         days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
-        self.spans = store.spans_for(learner.pk, days, earliest, latest)
+        reads += [
+            store.sessions_for(learner.pk, {event.session for event in events}, earliest),
+            store.progress_for(learner.pk, self.lessons.keys()),
+            store.spans_for(learner.pk, days, earliest, latest),
+        ]
+        self.seen, sessions, progress, self.spans = store.run(reads)[-4:]
+        self.sessions = {session.pk: session for session in sessions}
+        self.progress = {row.lesson_id: row for row in progress}
         self.day_totals: dict[dt.date, float] = {}
         for span in self.spans:
             self.day_totals[span.day] = self.day_totals.get(span.day, 0.0) + span.credited_seconds
@@ -133,9 +138,9 @@ class Batch:
     # --- applying ---------------------------------------------------------------------------
 
     def run(self) -> BatchOutcome:
-        # Every write of one learner is serialized by this row lock (see the module docstring).
-        store.learner_lock(self.learner.pk)
         events = [item for item in self.parsed if isinstance(item, Event)]
+        # Every write of one learner is serialized by the row lock _load takes first (see the
+        # module docstring of progress.services).
         self._load(events)
         for item in self.parsed:
             if isinstance(item, Malformed):
@@ -441,18 +446,22 @@ class Batch:
     def _save(self) -> None:
         if self.new_sessions:
             PlaybackSession.objects.bulk_create(self.new_sessions.values())
-        store.update_rows(self.dirty_sessions.values(), SESSION_FIELDS)
         if self.new_progress:
             LessonProgress.objects.bulk_create(self.new_progress.values())
+        if self.new_spans:
+            CreditedSpan.objects.bulk_create(self.new_spans)
         if self.dirty_progress:
             now = timezone.now()
             for progress in self.dirty_progress.values():
                 progress.updated_at = now
-            store.update_rows(self.dirty_progress.values(), PROGRESS_FIELDS)
-        if self.new_spans:
-            CreditedSpan.objects.bulk_create(self.new_spans)
-        store.update_rows(self.dirty_spans.values(), SPAN_FIELDS)
-        store.log_insert(self.log)
+        store.write(
+            [
+                *store.updates(self.dirty_sessions.values(), SESSION_FIELDS),
+                *store.updates(self.dirty_progress.values(), PROGRESS_FIELDS),
+                *store.updates(self.dirty_spans.values(), SPAN_FIELDS),
+            ],
+            self.log,
+        )
 
 
 SESSION_FIELDS = (

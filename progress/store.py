@@ -13,12 +13,19 @@ New sessions, progress rows and spans are inserted with ``bulk_create`` (it read
 primary keys back, which the engine needs); the evidence log, whose keys nobody reads, with a plain
 ``INSERT`` or ``COPY`` (``log_insert``).
 
+On PostgreSQL a batch's reads travel to the server together, in one round trip, and so do its
+writes (``run``): psycopg's client-side binding, which Django uses, sends several statements in one
+query and reads their results one after the other. They still run one after the other, in order,
+inside the batch's transaction, so the learner's row lock is taken before anything is read. SQLite
+runs them one by one (it is in the same process: a round trip costs nothing).
+
 Statements are built only from the models' table and column names (quoted) and ``%s``
 placeholders; every value is a parameter. Hence the ``noqa: S608`` on them.
 """
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Model
@@ -66,30 +73,30 @@ class Table:
                 row[index] = value
         return self.model.from_db(connection.alias, self.attnames, row)
 
-    def select(self, where: str, params: Sequence) -> list[Model]:
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {self.columns} FROM {self.sql_name} WHERE {where}", params)  # noqa: S608
-            rows = cursor.fetchall()
-        return [self.instance(row) for row in rows]
+    def select(self, where: str, params: Sequence) -> "Statement":
+        return Statement(
+            f"SELECT {self.columns} FROM {self.sql_name} WHERE {where}",  # noqa: S608
+            list(params),
+            lambda rows: [self.instance(row) for row in rows],
+        )
 
     def value(self, name: str, value):
         """A value for a WHERE clause, as the field stores it."""
         return self.by_name[name].get_db_prep_value(value, connection, prepared=False)
 
-    def update(self, instance: Model, names: Sequence[str]) -> None:
+    def update(self, instance: Model, names: Sequence[str]) -> "Statement":
         """``UPDATE ... SET`` the named fields of one row, by primary key."""
         fields = [self.by_name[name] for name in names]
         assignments = ", ".join(f"{connection.ops.quote_name(field.column)} = %s" for field in fields)
         params = [field.get_db_prep_save(getattr(instance, field.attname), connection) for field in fields]
         pk = self.model._meta.pk
         params.append(pk.get_db_prep_value(instance.pk, connection))
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {self.sql_name} SET {assignments} WHERE {connection.ops.quote_name(pk.column)} = %s",  # noqa: S608
-                params,
-            )
+        return Statement(
+            f"UPDATE {self.sql_name} SET {assignments} WHERE {connection.ops.quote_name(pk.column)} = %s",  # noqa: S608
+            params,
+        )
 
-    def insert(self, rows: Sequence[Model]) -> None:
+    def insert(self, rows: Sequence[Model]) -> "Statement":
         """``INSERT`` rows in one statement, without reading their new primary keys back (the
         caller needs none; ``bulk_create`` asks for them)."""
         fields = [field for field in self.fields if not field.primary_key]
@@ -98,8 +105,35 @@ class Table:
         params = [
             field.get_db_prep_save(field.pre_save(row, True), connection) for row in rows for field in fields
         ]
-        with connection.cursor() as cursor:
-            cursor.execute(f"INSERT INTO {self.sql_name} ({columns}) VALUES {values}", params)  # noqa: S608
+        return Statement(f"INSERT INTO {self.sql_name} ({columns}) VALUES {values}", params)  # noqa: S608
+
+
+@dataclass
+class Statement:
+    """One SQL statement, its parameters, and what becomes of its rows (None: it returns none)."""
+
+    sql: str
+    params: list
+    read: Callable[[list[tuple]], object] | None = None
+
+
+def run(statements: Sequence[Statement]) -> list:
+    """Run the statements in order; the result of each (its ``read`` of its rows, or None). On
+    PostgreSQL in one round trip (see the module docstring)."""
+    statements = list(statements)
+    results = []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and len(statements) > 1:
+            cursor.execute("; ".join(s.sql for s in statements), [p for s in statements for p in s.params])
+            for index, statement in enumerate(statements):
+                if index:
+                    cursor.nextset()
+                results.append(statement.read(cursor.fetchall()) if statement.read else None)
+            return results
+        for statement in statements:
+            cursor.execute(statement.sql, statement.params)
+            results.append(statement.read(cursor.fetchall()) if statement.read else None)
+    return results
 
 
 def _placeholders(values: Sequence) -> str:
@@ -126,33 +160,28 @@ def learner_id_for_user(user_id: int) -> int | None:
     return row[0] if row else None
 
 
-def learner_lock(learner_id: int) -> None:
+def learner_lock(learner_id: int) -> list[Statement]:
     """Lock the learner's row until the transaction ends. SQLite has no row locks and needs
     none: its transactions here begin IMMEDIATE (settings), which serializes writers."""
-    if connection.features.has_select_for_update:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT 1 FROM {connection.ops.quote_name(Learner._meta.db_table)} WHERE id = %s FOR UPDATE",  # noqa: S608
-                [learner_id],
-            )
+    if not connection.features.has_select_for_update:
+        return []
+    learners = connection.ops.quote_name(Learner._meta.db_table)
+    return [Statement(f"SELECT 1 FROM {learners} WHERE id = %s FOR UPDATE", [learner_id])]  # noqa: S608
 
 
-def accepted_event_ids(event_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
-    """Which of these client event ids were already applied (accepted)."""
-    if not event_ids:
-        return set()
+def accepted_event_ids(event_ids: Sequence[uuid.UUID]) -> Statement:
+    """Which of these client event ids were already applied (accepted): a set."""
     events = table(ProgressEvent)
-    params = [events.value("event_id", event_id) for event_id in event_ids]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT event_id FROM {events.sql_name} "  # noqa: S608
-            f"WHERE status = %s AND event_id IN ({_placeholders(params)})",
-            [ProgressEvent.Status.ACCEPTED, *params],
-        )
-        return {value if isinstance(value, uuid.UUID) else uuid.UUID(value) for (value,) in cursor.fetchall()}
+    params = [events.value("event_id", event_id) for event_id in event_ids] or [None]
+    return Statement(
+        f"SELECT event_id FROM {events.sql_name} "  # noqa: S608
+        f"WHERE status = %s AND event_id IN ({_placeholders(params)})",
+        [ProgressEvent.Status.ACCEPTED, *params],
+        lambda rows: {value if isinstance(value, uuid.UUID) else uuid.UUID(value) for (value,) in rows},
+    )
 
 
-def sessions_for(learner_id: int, session_ids: Iterable[uuid.UUID], since) -> list[PlaybackSession]:
+def sessions_for(learner_id: int, session_ids: Iterable[uuid.UUID], since) -> Statement:
     """The named sessions, and the learner's sessions not superseded with an event since ``since``."""
     sessions = table(PlaybackSession)
     ids = [sessions.value("id", session_id) for session_id in session_ids]
@@ -164,16 +193,14 @@ def sessions_for(learner_id: int, session_ids: Iterable[uuid.UUID], since) -> li
     return sessions.select(where, params)
 
 
-def progress_for(learner_id: int, lesson_ids: Iterable[int]) -> list[LessonProgress]:
-    lesson_ids = list(lesson_ids)
-    if not lesson_ids:
-        return []
+def progress_for(learner_id: int, lesson_ids: Iterable[int]) -> Statement:
+    lesson_ids = list(lesson_ids) or [None]
     return table(LessonProgress).select(
         f"learner_id = %s AND lesson_id IN ({_placeholders(lesson_ids)})", [learner_id, *lesson_ids]
     )
 
 
-def spans_for(learner_id: int, days: Iterable, start, end) -> list[CreditedSpan]:
+def spans_for(learner_id: int, days: Iterable, start, end) -> Statement:
     """The learner's credited spans on these days, or overlapping ``start``–``end``."""
     spans = table(CreditedSpan)
     days = [spans.value("day", day) for day in days]
@@ -185,28 +212,29 @@ def spans_for(learner_id: int, days: Iterable, start, end) -> list[CreditedSpan]
     return spans.select(f"learner_id = %s AND {overlap}", [learner_id, *params])
 
 
-def update_rows(rows: Iterable[Model], names: Sequence[str]) -> None:
+def updates(rows: Iterable[Model], names: Sequence[str]) -> list[Statement]:
     """One plain UPDATE per changed row: a batch changes a handful (its sessions, lessons and
     spans), and ``bulk_update``'s CASE expressions cost more than they save."""
-    for row in rows:
-        table(type(row)).update(row, names)
+    return [table(type(row)).update(row, names) for row in rows]
 
 
 # A batch's evidence log of more rows than this goes in with COPY on PostgreSQL.
 COPY_MIN_ROWS = 5
 
 
-def log_insert(rows: Sequence[ProgressEvent]) -> None:
-    """Write a batch's evidence-log rows. An offline backlog brings up to 500 at once: on
-    PostgreSQL they go in with ``COPY``, whose rows psycopg writes in C, where ``bulk_create``
-    prepared each of their seventeen values in Python (most of a backlog's writing time). A few
-    rows (a heartbeat's one) go in with one plain ``INSERT``; more rows on SQLite through
-    ``bulk_create``, which splits them to SQLite's limit of parameters. Errors (the unique accepted event
-    id) come out as Django's, as from the ORM."""
-    if not rows:
-        return
+def write(statements: Sequence[Statement], log: Sequence[ProgressEvent]) -> None:
+    """Run a batch's writes, then write its evidence-log rows. An offline backlog brings up to 500 rows at once: on PostgreSQL they go in with
+    ``COPY``, whose rows psycopg writes in C, where ``bulk_create`` prepared each of their
+    seventeen values in Python (most of a backlog's writing time). A few rows (a heartbeat's one)
+    go in with one plain ``INSERT``, in the same round trip as the other writes; more rows on
+    SQLite through ``bulk_create``, which splits them to SQLite's limit of parameters. Errors
+    (the unique accepted event id) come out as Django's, as from the ORM."""
+    statements, rows = list(statements), log
+    if 0 < len(rows) < COPY_MIN_ROWS:
+        statements.append(table(ProgressEvent).insert(rows))
+    if statements:
+        run(statements)
     if len(rows) < COPY_MIN_ROWS:
-        table(ProgressEvent).insert(rows)
         return
     if connection.vendor != "postgresql":
         ProgressEvent.objects.bulk_create(rows)

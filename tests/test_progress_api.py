@@ -197,11 +197,12 @@ def test_a_heartbeat_costs_a_fixed_small_number_of_queries(
 ):
     p = Player(lesson.pk)
     send(learner_api, [p.play(0, 0), p.beat(20, 20)])
-    # token with its user and the learner's id, savepoint, learner row lock (PostgreSQL:
-    # SQLite's IMMEDIATE transactions need none), duplicate ids, sessions, progress rows,
-    # credited spans, update session, update progress, update span, insert event, release
-    # savepoint. The lesson and the enrolment come from the cache.
-    expected = 12 if connection.features.has_select_for_update else 11
+    # token with its user and the learner's id, savepoint, then the reads — learner row lock
+    # (PostgreSQL: SQLite's IMMEDIATE transactions need none), duplicate ids, sessions, progress
+    # rows, credited spans — and the writes — update session, update progress, update span,
+    # insert event —, release savepoint. PostgreSQL gets the reads in one round trip and the
+    # writes in another (progress.store.run). The lesson and the enrolment come from the cache.
+    expected = 5 if connection.vendor == "postgresql" else 11
     with django_assert_num_queries(expected):
         response = send(learner_api, [p.beat(40, 40)])
     assert response.json()["results"][0]["status"] == "accepted"
@@ -216,7 +217,7 @@ def test_a_cold_cache_costs_two_queries_more(learner, learner_api, lesson, djang
     send(learner_api, [p.play(0, 0), p.beat(20, 20)])
     cache.clear()
     # the lesson with its course's completion share, then the learner's enrolment
-    with django_assert_num_queries(14 if connection.features.has_select_for_update else 13):
+    with django_assert_num_queries(7 if connection.vendor == "postgresql" else 13):
         send(learner_api, [p.beat(40, 40)])
 
 
@@ -226,7 +227,9 @@ def test_a_batch_of_fifty_costs_the_same_queries_as_one(
     p = Player(lesson.pk, "app")
     send(learner_api, [p.play(0, 0)])
     backlog = [p.beat(20 * i, 20 * i) for i in range(1, 26)]
-    with django_assert_max_num_queries(12):
+    # As a heartbeat (above); the 25 evidence rows go in with COPY on PostgreSQL, which
+    # Django's query counter does not see, and in one bulk INSERT on SQLite.
+    with django_assert_max_num_queries(6 if connection.vendor == "postgresql" else 11):
         response = send(learner_api, backlog)
     assert {r["status"] for r in response.json()["results"]} == {"accepted"}
 
