@@ -158,9 +158,13 @@ if REDIS_URL:
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "zbjn"),
         }
     }
+    # The Pub/Sub layer: a push is one PUBLISH (the original layer's group_send is a sorted-set
+    # clean-up, a read of the group and a Lua script: three times the CPU per push, measured in
+    # docs/benchmarks.md). Its at-most-once delivery is what live pushes are: best effort, the
+    # progress itself is in the database.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL], "prefix": env_str("CHANNEL_PREFIX", "zbjn")},
         }
     }

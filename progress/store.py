@@ -27,7 +27,7 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Model
 from django.db.models.expressions import Col
 
@@ -35,27 +35,37 @@ from learners.models import Learner
 from progress.models import CreditedSpan, LessonProgress, PlaybackSession, ProgressEvent
 
 
+def _db():
+    """The thread's default connection itself: ``django.db.connection`` is a proxy that looks it
+    up again on every attribute, and the statements below read it for every value."""
+    return connections[DEFAULT_DB_ALIAS]
+
+
 class Table:
     """One model's table: its columns, and how its rows become model instances."""
 
     def __init__(self, model: type[Model]):
+        db = _db()
         self.model = model
         self.fields = list(model._meta.concrete_fields)
         self.by_name = {field.name: field for field in self.fields}
-        self.sql_name = connection.ops.quote_name(model._meta.db_table)
+        self.sql_name = db.ops.quote_name(model._meta.db_table)
         self.columns = ", ".join(
-            f"{self.sql_name}.{connection.ops.quote_name(field.column)}" for field in self.fields
+            f"{self.sql_name}.{db.ops.quote_name(field.column)}" for field in self.fields
         )
         self.attnames = [field.attname for field in self.fields]
+        self.insert_fields = [field for field in self.fields if not field.primary_key]
+        self.insert_columns = ", ".join(db.ops.quote_name(field.column) for field in self.insert_fields)
         self._converters: list | None = None
+        self._updates: dict[tuple[str, ...], tuple[str, list]] = {}
 
     def converters(self) -> list[tuple[int, list, Col]]:
         """Per column, what the compiler would apply to its values (computed once)."""
         if self._converters is None:
-            found = []
+            db, found = _db(), []
             for index, field in enumerate(self.fields):
                 column = Col(self.model._meta.db_table, field)
-                functions = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+                functions = db.ops.get_db_converters(column) + field.get_db_converters(db)
                 if functions:
                     found.append((index, functions, column))
             self._converters = found
@@ -65,13 +75,13 @@ class Table:
         """The model instance of a row of ``columns``, its values converted as the ORM would."""
         converters = self.converters()
         if converters:
-            row = list(row)
+            db, row = _db(), list(row)
             for index, functions, column in converters:
                 value = row[index]
                 for function in functions:
-                    value = function(value, column, connection)
+                    value = function(value, column, db)
                 row[index] = value
-        return self.model.from_db(connection.alias, self.attnames, row)
+        return self.model.from_db(DEFAULT_DB_ALIAS, self.attnames, row)
 
     def select(self, where: str, params: Sequence) -> "Statement":
         return Statement(
@@ -82,30 +92,29 @@ class Table:
 
     def value(self, name: str, value):
         """A value for a WHERE clause, as the field stores it."""
-        return self.by_name[name].get_db_prep_value(value, connection, prepared=False)
+        return self.by_name[name].get_db_prep_value(value, _db(), prepared=False)
 
-    def update(self, instance: Model, names: Sequence[str]) -> "Statement":
+    def update(self, instance: Model, names: tuple[str, ...]) -> "Statement":
         """``UPDATE ... SET`` the named fields of one row, by primary key."""
-        fields = [self.by_name[name] for name in names]
-        assignments = ", ".join(f"{connection.ops.quote_name(field.column)} = %s" for field in fields)
-        params = [field.get_db_prep_save(getattr(instance, field.attname), connection) for field in fields]
-        pk = self.model._meta.pk
-        params.append(pk.get_db_prep_value(instance.pk, connection))
-        return Statement(
-            f"UPDATE {self.sql_name} SET {assignments} WHERE {connection.ops.quote_name(pk.column)} = %s",  # noqa: S608
-            params,
-        )
+        db = _db()
+        if names not in self._updates:
+            fields = [self.by_name[name] for name in names]
+            assignments = ", ".join(f"{db.ops.quote_name(field.column)} = %s" for field in fields)
+            pk = db.ops.quote_name(self.model._meta.pk.column)
+            sql = f"UPDATE {self.sql_name} SET {assignments} WHERE {pk} = %s"  # noqa: S608
+            self._updates[names] = (sql, fields)
+        sql, fields = self._updates[names]
+        params = [field.get_db_prep_save(getattr(instance, field.attname), db) for field in fields]
+        params.append(self.model._meta.pk.get_db_prep_value(instance.pk, db))
+        return Statement(sql, params)
 
     def insert(self, rows: Sequence[Model]) -> "Statement":
         """``INSERT`` rows in one statement, without reading their new primary keys back (the
         caller needs none; ``bulk_create`` asks for them)."""
-        fields = [field for field in self.fields if not field.primary_key]
-        columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+        db, fields = _db(), self.insert_fields
         values = ", ".join([f"({_placeholders(fields)})"] * len(rows))
-        params = [
-            field.get_db_prep_save(field.pre_save(row, True), connection) for row in rows for field in fields
-        ]
-        return Statement(f"INSERT INTO {self.sql_name} ({columns}) VALUES {values}", params)  # noqa: S608
+        params = [field.get_db_prep_save(field.pre_save(row, True), db) for row in rows for field in fields]
+        return Statement(f"INSERT INTO {self.sql_name} ({self.insert_columns}) VALUES {values}", params)  # noqa: S608
 
 
 @dataclass
@@ -212,7 +221,7 @@ def spans_for(learner_id: int, days: Iterable, start, end) -> Statement:
     return spans.select(f"learner_id = %s AND {overlap}", [learner_id, *params])
 
 
-def updates(rows: Iterable[Model], names: Sequence[str]) -> list[Statement]:
+def updates(rows: Iterable[Model], names: tuple[str, ...]) -> list[Statement]:
     """One plain UPDATE per changed row: a batch changes a handful (its sessions, lessons and
     spans), and ``bulk_update``'s CASE expressions cost more than they save."""
     return [table(type(row)).update(row, names) for row in rows]
@@ -240,12 +249,11 @@ def write(statements: Sequence[Statement], log: Sequence[ProgressEvent]) -> None
         ProgressEvent.objects.bulk_create(rows)
         return
     events = table(ProgressEvent)
-    fields = [field for field in events.fields if not field.primary_key]
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    fields = events.insert_fields
     # How each column's value is sent: Choices members (str subclasses) as their plain value; an
     # empty address as NULL, as the ORM stores it (gunicorn on a unix socket has no REMOTE_ADDR).
     kinds = [field.get_internal_type() for field in fields]
-    sql = f"COPY {events.sql_name} ({columns}) FROM STDIN"  # noqa: S608
+    sql = f"COPY {events.sql_name} ({events.insert_columns}) FROM STDIN"  # noqa: S608
     with connection.cursor() as cursor, connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
         for row in rows:
             copy.write_row(

@@ -14,7 +14,7 @@ def test_healthz_is_503_when_the_channel_layer_fails(client, settings):
 
     settings.CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",  # as with REDIS_URL
             "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]},
         }
     }

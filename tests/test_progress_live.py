@@ -17,8 +17,8 @@ pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True),
 
 LAYERS = {
     "memory": {"BACKEND": "channels.layers.InMemoryChannelLayer"},
-    "redis": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+    "redis": {  # as config/settings.py configures it with REDIS_URL
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
         "CONFIG": {
             "hosts": [os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")],
             "prefix": "zbjn-test",
