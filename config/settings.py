@@ -313,8 +313,6 @@ PROGRESS = {
     "DAILY_CAP_SECONDS": env_float("PROGRESS_DAILY_CAP_SECONDS", 8 * 3600.0),
     "DEFAULT_COMPLETION_SHARE": env_float("PROGRESS_DEFAULT_COMPLETION_SHARE", 0.90),
     "MAX_BATCH": env_int("PROGRESS_MAX_BATCH", 500),
-    # How long lesson facts and enrolments may be served from the cache (progress/facts.py).
-    "FACTS_CACHE_SECONDS": env_int("PROGRESS_FACTS_CACHE_SECONDS", 300),
 }
 # The web player's heartbeat interval (the contract asks for 15–30 s; tests make it short).
 PLAYER_HEARTBEAT_SECONDS = env_int("PLAYER_HEARTBEAT_SECONDS", 15)

@@ -17,7 +17,7 @@ from progress import intervals as iv
 from progress import store
 from progress.completion import course_completion_check
 from progress.events import Event, Malformed
-from progress.facts import LessonInfo, lesson_infos
+from progress.facts import LessonInfo, lesson_facts
 from progress.models import (
     PLAYING_TYPES,
     CreditedSpan,
@@ -105,10 +105,14 @@ class Batch:
         """Lock the learner's row, then read what the batch needs: one round trip on PostgreSQL
         (``store.run``)."""
         learner = self.learner
-        self.lessons = lesson_infos(learner.pk, {event.lesson for event in events})
-        reads = [*store.learner_lock(learner.pk), store.accepted_event_ids([event.id for event in events])]
+        lesson_ids = {event.lesson for event in events}
+        reads = [
+            *store.learner_lock(learner.pk),
+            store.accepted_event_ids([event.id for event in events]),
+            lesson_facts(learner.pk, lesson_ids),
+        ]
         if not events:
-            self.seen = store.run(reads)[-1]
+            self.seen, self.lessons = store.run(reads)[-2:]
             self.sessions, self.progress, self.spans, self.day_totals = {}, {}, [], {}
             return
         # Events outside the accepted time window are rejected before they credit anything, so
@@ -125,10 +129,10 @@ class Batch:
         days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
         reads += [
             store.sessions_for(learner.pk, {event.session for event in events}, earliest),
-            store.progress_for(learner.pk, self.lessons.keys()),
+            store.progress_for(learner.pk, lesson_ids),
             store.spans_for(learner.pk, days, earliest, latest),
         ]
-        self.seen, sessions, progress, self.spans = store.run(reads)[-4:]
+        self.seen, self.lessons, sessions, progress, self.spans = store.run(reads)[-5:]
         self.sessions = {session.pk: session for session in sessions}
         self.progress = {row.lesson_id: row for row in progress}
         self.day_totals: dict[dt.date, float] = {}

@@ -112,7 +112,7 @@ class Table:
         """``INSERT`` rows in one statement, without reading their new primary keys back (the
         caller needs none; ``bulk_create`` asks for them)."""
         db, fields = _db(), self.insert_fields
-        values = ", ".join([f"({_placeholders(fields)})"] * len(rows))
+        values = ", ".join([f"({placeholders(fields)})"] * len(rows))
         params = [field.get_db_prep_save(field.pre_save(row, True), db) for row in rows for field in fields]
         return Statement(f"INSERT INTO {self.sql_name} ({self.insert_columns}) VALUES {values}", params)  # noqa: S608
 
@@ -145,7 +145,8 @@ def run(statements: Sequence[Statement]) -> list:
     return results
 
 
-def _placeholders(values: Sequence) -> str:
+def placeholders(values: Sequence) -> str:
+    """``%s, %s, ...``: one placeholder per value."""
     return ", ".join(["%s"] * len(values))
 
 
@@ -184,7 +185,7 @@ def accepted_event_ids(event_ids: Sequence[uuid.UUID]) -> Statement:
     params = [events.value("event_id", event_id) for event_id in event_ids] or [None]
     return Statement(
         f"SELECT event_id FROM {events.sql_name} "  # noqa: S608
-        f"WHERE status = %s AND event_id IN ({_placeholders(params)})",
+        f"WHERE status = %s AND event_id IN ({placeholders(params)})",
         [ProgressEvent.Status.ACCEPTED, *params],
         lambda rows: {value if isinstance(value, uuid.UUID) else uuid.UUID(value) for (value,) in rows},
     )
@@ -197,7 +198,7 @@ def sessions_for(learner_id: int, session_ids: Iterable[uuid.UUID], since) -> St
     where = "(learner_id = %s AND last_event_at >= %s AND superseded_at IS NULL)"
     params = [learner_id, sessions.value("last_event_at", since)]
     if ids:
-        where = f"id IN ({_placeholders(ids)}) OR {where}"
+        where = f"id IN ({placeholders(ids)}) OR {where}"
         params = [*ids, *params]
     return sessions.select(where, params)
 
@@ -205,7 +206,7 @@ def sessions_for(learner_id: int, session_ids: Iterable[uuid.UUID], since) -> St
 def progress_for(learner_id: int, lesson_ids: Iterable[int]) -> Statement:
     lesson_ids = list(lesson_ids) or [None]
     return table(LessonProgress).select(
-        f"learner_id = %s AND lesson_id IN ({_placeholders(lesson_ids)})", [learner_id, *lesson_ids]
+        f"learner_id = %s AND lesson_id IN ({placeholders(lesson_ids)})", [learner_id, *lesson_ids]
     )
 
 
@@ -216,7 +217,7 @@ def spans_for(learner_id: int, days: Iterable, start, end) -> Statement:
     overlap = "(ended_at > %s AND started_at < %s)"
     params = [spans.value("ended_at", start), spans.value("started_at", end)]
     if days:
-        overlap = f"(day IN ({_placeholders(days)}) OR {overlap})"
+        overlap = f"(day IN ({placeholders(days)}) OR {overlap})"
         params = [*days, *params]
     return spans.select(f"learner_id = %s AND {overlap}", [learner_id, *params])
 
