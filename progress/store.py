@@ -14,10 +14,11 @@ primary keys back, which the engine needs); the evidence log, whose keys nobody 
 ``INSERT`` or ``COPY`` (``log_insert``).
 
 On PostgreSQL a batch's reads travel to the server together, in one round trip, and so do its
-writes (``run``): psycopg's client-side binding, which Django uses, sends several statements in one
-query and reads their results one after the other. They still run one after the other, in order,
-inside the batch's transaction, so the learner's row lock is taken before anything is read. SQLite
-runs them one by one (it is in the same process: a round trip costs nothing).
+writes (``run``): psycopg's pipeline mode sends all of them before waiting for the first answer,
+and each is a prepared statement, planned once per pooled connection instead of on every request.
+They still run one after the other, in order, inside the batch's transaction, so the learner's
+row lock is taken before anything is read. SQLite runs them one by one (it is in the process: a
+statement costs no round trip).
 
 Statements are built only from the models' table and column names (quoted) and ``%s``
 placeholders; every value is a parameter. Hence the ``noqa: S608`` on them.
@@ -128,20 +129,45 @@ class Statement:
 
 def run(statements: Sequence[Statement]) -> list:
     """Run the statements in order; the result of each (its ``read`` of its rows, or None). On
-    PostgreSQL in one round trip (see the module docstring)."""
+    PostgreSQL in one round trip, as prepared statements (see the module docstring)."""
     statements = list(statements)
+    db = _db()
+    if db.vendor == "postgresql":
+        return _run_pipelined(db, statements)
     results = []
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and len(statements) > 1:
-            cursor.execute("; ".join(s.sql for s in statements), [p for s in statements for p in s.params])
-            for index, statement in enumerate(statements):
-                if index:
-                    cursor.nextset()
-                results.append(statement.read(cursor.fetchall()) if statement.read else None)
-            return results
+    with db.cursor() as cursor:
         for statement in statements:
             cursor.execute(statement.sql, statement.params)
             results.append(statement.read(cursor.fetchall()) if statement.read else None)
+    return results
+
+
+def _run_pipelined(db, statements: list[Statement]) -> list:
+    """psycopg's pipeline mode sends every statement (and the ``BEGIN`` psycopg opens the
+    transaction with, if it is the first) before reading any answer, and each statement is
+    prepared once per connection (connections are pooled, so a heartbeat's statements are
+    planned once, not on every request). Every statement still goes through Django's cursor
+    wrapper, so query logging, counting and error translation stay the ORM's."""
+    from psycopg import Cursor
+
+    class PreparedCursor(Cursor):
+        def execute(self, query, params=None, **kwargs):
+            return super().execute(query, params, prepare=True, **kwargs)
+
+    db.ensure_connection()
+    raw = db.connection
+    wrap = db.make_debug_cursor if db.queries_logged else db.make_cursor
+    cursors = [wrap(PreparedCursor(raw)) for _ in statements]
+    with db.wrap_database_errors:
+        with raw.pipeline():
+            for cursor, statement in zip(cursors, statements, strict=True):
+                cursor.execute(statement.sql, statement.params)
+        results = [
+            statement.read(cursor.fetchall()) if statement.read else None
+            for cursor, statement in zip(cursors, statements, strict=True)
+        ]
+    for cursor in cursors:
+        cursor.close()
     return results
 
 
