@@ -131,6 +131,11 @@ if DATABASE_URL:
     else:
         _db["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
         _db["CONN_HEALTH_CHECKS"] = True
+    if _db["ENGINE"] == "django.db.backends.postgresql" and env_bool("DATABASE_PREPARED_STATEMENTS", True):
+        # The progress engine's statements are prepared once per connection (progress/store.py;
+        # the ORM's client-side cursors never prepare). Django turns this off by default for
+        # PgBouncer in transaction mode: set DATABASE_PREPARED_STATEMENTS=0 behind such a pooler.
+        _db.setdefault("OPTIONS", {})["prepare_threshold"] = 5
     DATABASES = {"default": _db}
 else:
     DATABASES = {
