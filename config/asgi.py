@@ -9,6 +9,7 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402  (needs Django set up first)
 
+from config.startup import freeze_startup_objects  # noqa: E402
 from progress.auth import TokenOrSessionAuth  # noqa: E402
 from progress.routing import websocket_urlpatterns  # noqa: E402
 
@@ -18,3 +19,5 @@ application = ProtocolTypeRouter(
         "websocket": TokenOrSessionAuth(URLRouter(websocket_urlpatterns)),
     }
 )
+
+freeze_startup_objects()

@@ -24,6 +24,7 @@ Statements are built only from the models' table and column names (quoted) and `
 placeholders; every value is a parameter. Hence the ``noqa: S608`` on them.
 """
 
+import contextlib
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -159,7 +160,7 @@ def _run_pipelined(db, statements: list[Statement]) -> list:
     wrap = db.make_debug_cursor if db.queries_logged else db.make_cursor
     cursors = [wrap(PreparedCursor(raw)) for _ in statements]
     with db.wrap_database_errors:
-        with raw.pipeline():
+        with raw.pipeline() if len(statements) > 1 else contextlib.nullcontext():
             for cursor, statement in zip(cursors, statements, strict=True):
                 cursor.execute(statement.sql, statement.params)
         results = [

@@ -125,3 +125,23 @@ def test_the_redis_cache_keeps_one_client_and_still_reads_and_writes():
     assert cache.delete("a") and cache.get("a") is None
     client = cache._cache.get_client(write=True)
     assert cache._cache.get_client() is client
+
+
+def test_the_server_entry_points_load_the_views_and_freeze_what_they_loaded():
+    """config.startup: a full garbage collection must not walk every module and class (it
+    paused workers for up to 170 ms); the views are imported before the freeze."""
+    code = (
+        "import gc, sys, config.wsgi; "
+        "print(gc.get_freeze_count() > 100_000, 'api.progress_views' in sys.modules)"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_"))}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, "DJANGO_DEBUG": "1"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True"]
