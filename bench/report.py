@@ -9,6 +9,7 @@ Needs no Django.
 """
 
 import json
+import statistics
 import sys
 from pathlib import Path
 
@@ -68,11 +69,17 @@ def main() -> None:
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     runs, server, profiles, load = read(Path(sys.argv[1]))
-    baselines = {run["label"].split(":")[0]: run["rps"] for run in runs if run["mode"] == "baseline"}
-    rows, checks = [], []
+    # Each run is compared with the baseline run of the same server just before it (with ROUNDS,
+    # the one of its own round): the machine's speed drifts, neighbouring runs compare fairly.
+    baselines: dict[str, float] = {}
+    rows, checks, rounds = [], [], {}
     for run in runs:
         setup = run["label"].split(":")[0]
+        if run["mode"] == "baseline":
+            baselines[setup] = run["rps"]
         base = baselines.get(setup)
+        if run["mode"] == "heartbeat" and base:
+            rounds.setdefault(setup, []).append((run["rps"] / base, run["p99_ms"]))
         ratio = f"{run['rps'] / base:.2f}" if base and run["mode"] != "baseline" else "—"
         logged = server.get(run["label"], {})
         rejected = sum(logged.get("rejected", {}).values()) if logged else None
@@ -114,6 +121,19 @@ def main() -> None:
                     setup + (" ⚠" if noisy else ""),
                     f"offline batches ≥ {BATCH_EVENTS_TARGET:,.0f} events/s",
                     f"{run['events_per_s']:,.0f} events/s",
+                    "met" if met else "NOT met",
+                ]
+            )
+    for setup, pairs in rounds.items():
+        if len(pairs) > 1:
+            ratio, p99 = statistics.median(r for r, _ in pairs), statistics.median(p for _, p in pairs)
+            met = ratio >= HEARTBEAT_RATIO_TARGET and p99 < HEARTBEAT_P99_TARGET_MS
+            checks.append(
+                [
+                    setup,
+                    f"median of {len(pairs)} rounds: heartbeats ≥ {HEARTBEAT_RATIO_TARGET}× baseline, "
+                    f"p99 < {HEARTBEAT_P99_TARGET_MS:.0f} ms",
+                    f"{ratio:.2f}× (rounds: {', '.join(f'{r:.2f}' for r, _ in pairs)}), p99 {p99:.0f} ms",
                     "met" if met else "NOT met",
                 ]
             )

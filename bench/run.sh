@@ -14,7 +14,10 @@
 # Knobs (environment): DURATION seconds per run (20), CONNECTIONS (16), THREADS (2),
 # LEARNERS (200), SERVERS ("gunicorn daphne"; also gunicorn1: one sync worker, to compare
 # with daphne's one process), STREAMS ("baseline drf heartbeat batch mix"; drf: the baseline's
-# upsert behind DRF and token authentication, the framework's own cost),
+# upsert behind DRF and token authentication, the framework's own cost), ROUNDS (1: run the
+# streams this many times in turn, labelled stream#N; each run is compared with the baseline
+# run just before it, and the summary gives the median of the rounds: the machine's speed drifts
+# by a quarter within minutes here, so only neighbouring runs compare fairly),
 # GUNICORN_PORT (8101), DAPHNE_PORT (8102), PROFILE (1: run bench/profile_request.py),
 # BENCH_REDIS_URL (redis://127.0.0.1:6379/14, postgres only; empty: in-memory layer),
 # QUIET_WAIT (0: seconds to wait before each run for other processes to use less than
@@ -49,6 +52,7 @@ THREADS=${THREADS:-2}
 LEARNERS=${LEARNERS:-200}
 SERVERS=${SERVERS:-gunicorn daphne}
 STREAMS=${STREAMS:-baseline drf heartbeat batch mix}
+ROUNDS=${ROUNDS:-1}
 GUNICORN_PORT=${GUNICORN_PORT:-8101}
 DAPHNE_PORT=${DAPHNE_PORT:-8102}
 PROFILE=${PROFILE:-1}
@@ -164,8 +168,8 @@ db_ticks() { # our PostgreSQL backends, and Redis when we use it
 machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
 cores() { awk -v t="$1" -v d="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz / d }'; }
 
-run_wrk() { # server port stream seconds
-  local label="$1:$3" out="$WORK/$1-$3.wrk" TIMEFORMAT='%U %S'
+run_wrk() { # server port stream seconds [tag: the stream's name in this run's labels]
+  local label="$1:${5:-$3}" out="$WORK/$1-${5:-$3}.wrk" TIMEFORMAT='%U %S'
   local s0 s1 d0 d1 m0 m1 wrk_s busy total
   s0=$(server_ticks) d0=$(db_ticks) m0=$(machine_ticks)
   { time "$WRK" -t"$THREADS" -c"$CONNECTIONS" -d"$4s" --timeout 10s --latency -s bench/progress.lua \
@@ -214,13 +218,16 @@ for server in $SERVERS; do
   start_server "$server" "$port"
   run_wrk "$name" "$port" heartbeat 3 >/dev/null # warm-up: the first requests load code in each worker
   reset_progress warmup >/dev/null
+  for round in $(seq 1 "$ROUNDS"); do
   for stream in $STREAMS; do
+    tag=$stream
+    [ "$ROUNDS" -gt 1 ] && tag="$stream#$round"
     for attempt in $(seq 0 "$RETRY_NOISY"); do
-      echo "-- $name: $stream, ${DURATION}s, $THREADS threads, $CONNECTIONS connections"
+      echo "-- $name: $tag, ${DURATION}s, $THREADS threads, $CONNECTIONS connections"
       {
-        background_load "$name:$stream"
-        run_wrk "$name" "$port" "$stream" "$DURATION"
-        reset_progress "$name:$stream"
+        background_load "$name:$tag"
+        run_wrk "$name" "$port" "$stream" "$DURATION" "$tag"
+        reset_progress "$name:$tag"
       } | tee "$WORK/lines"
       others=$(sed -n 's/^CPU .*"others_cores":\([0-9.]*\).*/\1/p' "$WORK/lines")
       if [ "$attempt" -lt "$RETRY_NOISY" ] && awk -v o="${others:-0}" -v m="$QUIET_MAX" 'BEGIN { exit !(o > m) }'; then
@@ -230,6 +237,7 @@ for server in $SERVERS; do
       cat "$WORK/lines" >>"$RESULTS_LINES"
       break
     done
+  done
   done
   stop_server
   if grep -q -E 'Traceback|ERROR' "$WORK/$server.log"; then

@@ -135,7 +135,14 @@ if DATABASE_URL:
         # The progress engine's statements are prepared once per connection (progress/store.py;
         # the ORM's client-side cursors never prepare). Django turns this off by default for
         # PgBouncer in transaction mode: set DATABASE_PREPARED_STATEMENTS=0 behind such a pooler.
-        _db.setdefault("OPTIONS", {})["prepare_threshold"] = 5
+        _options = _db.setdefault("OPTIONS", {})
+        _options["prepare_threshold"] = 5
+        # Planned for their values every time: a generic plan, cached while a table was small
+        # (a new deployment, a test run), kept scanning it whole as it grew; batches measured
+        # half as fast (docs/benchmarks.md). Prepared, they still skip parsing.
+        _options["options"] = " ".join(
+            filter(None, [_options.get("options"), "-c plan_cache_mode=force_custom_plan"])
+        )
     DATABASES = {"default": _db}
 else:
     DATABASES = {

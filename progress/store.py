@@ -210,10 +210,16 @@ def accepted_event_ids(event_ids: Sequence[uuid.UUID]) -> Statement:
     """Which of these client event ids were already applied (accepted): a set."""
     events = table(ProgressEvent)
     params = [events.value("event_id", event_id) for event_id in event_ids] or [None]
+    # The status is written into the statement, not passed as a parameter: the unique index on
+    # accepted ids is partial (WHERE status = 'accepted'), and a prepared statement's generic
+    # plan can use it only if the statement itself says so. With a parameter, PostgreSQL
+    # switched to a generic plan scanning the whole log once the log had grown.
+    accepted = ProgressEvent.Status.ACCEPTED.value
+    assert accepted.isalpha()  # a fixed word from the code, safe to write into SQL
     return Statement(
         f"SELECT event_id FROM {events.sql_name} "  # noqa: S608
-        f"WHERE status = %s AND event_id IN ({placeholders(params)})",
-        [ProgressEvent.Status.ACCEPTED, *params],
+        f"WHERE status = '{accepted}' AND event_id IN ({placeholders(params)})",
+        params,
         lambda rows: {value if isinstance(value, uuid.UUID) else uuid.UUID(value) for (value,) in rows},
     )
 

@@ -229,6 +229,25 @@ def test_on_postgresql_a_heartbeat_is_three_round_trips(learner_api, lesson, mon
     assert round_trips == [["SELECT"], ["SELECT"] * 6, ["UPDATE", "UPDATE", "UPDATE", "INSERT"]]
 
 
+@pytest.mark.postgres
+def test_on_postgresql_the_engines_statements_are_prepared_but_planned_for_their_values(learner_api, lesson):
+    """Prepared once per connection; never a generic plan, which PostgreSQL would cache while
+    the tables are small and keep as they grow (config/settings.py)."""
+    p = Player(lesson.pk)
+    send(learner_api, [p.play(0, 0)])
+    for second in range(20, 220, 20):
+        send(learner_api, [p.beat(second, second)])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*), coalesce(sum(generic_plans), 0), coalesce(sum(custom_plans), 0) "
+            "FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%progress_playbacksession%"],
+        )
+        prepared, generic, custom = cursor.fetchone()
+    assert prepared >= 1 and custom >= 10
+    assert generic == 0
+
+
 def test_a_batch_of_fifty_costs_the_same_queries_as_one(
     learner, learner_api, lesson, django_assert_max_num_queries
 ):
