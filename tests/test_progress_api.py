@@ -17,6 +17,18 @@ pytestmark = pytest.mark.django_db
 EVENTS_URL = "/api/v1/progress/events/"
 
 
+def calls_to(monkeypatch, owner, name: str) -> list[tuple]:
+    """Record the positional arguments of every call to ``owner.name``, which still runs."""
+    calls, original = [], getattr(owner, name)
+
+    def recording(*args):
+        calls.append(args)
+        return original(*args)
+
+    monkeypatch.setattr(owner, name, recording)
+    return calls
+
+
 @pytest.fixture
 def lesson(learner):
     course = make_course(lessons=1, duration=600)
@@ -214,18 +226,12 @@ def test_on_postgresql_a_heartbeat_is_three_round_trips(learner_api, lesson, mon
     """The token, then the reads together, then the writes together (psycopg's pipeline mode)."""
     from progress import store
 
-    round_trips = []
-    pipelined = store._run_pipelined
-
-    def counting(db, statements):
-        round_trips.append([statement.sql.split()[0] for statement in statements])
-        return pipelined(db, statements)
-
-    monkeypatch.setattr(store, "_run_pipelined", counting)
+    calls = calls_to(monkeypatch, store, "_run_pipelined")
     p = Player(lesson.pk)
     send(learner_api, [p.play(0, 0), p.beat(20, 20)])
-    round_trips.clear()
+    calls.clear()
     assert send(learner_api, [p.beat(40, 40)]).json()["results"][0]["status"] == "accepted"
+    round_trips = [[statement.sql.split()[0] for statement in statements] for _, statements in calls]
     assert round_trips == [["SELECT"], ["SELECT"] * 6, ["UPDATE", "UPDATE", "UPDATE", "INSERT"]]
 
 
@@ -345,21 +351,14 @@ def test_an_event_dated_years_back_is_rejected_without_reading_years_of_rows(
 ):
     from progress import store
 
-    asked = []
-    spans_for = store.spans_for
-
-    def recording(learner_id, days, start, end):
-        asked.append((list(days), start))
-        return spans_for(learner_id, days, start, end)
-
-    monkeypatch.setattr(store, "spans_for", recording)
+    asked = calls_to(monkeypatch, store, "spans_for")
     p = Player(lesson.pk)
     send(learner_api, [p.play(0, 0), p.beat(20, 20)])
     asked.clear()
     ancient = {**p.beat(40, 40), "at": "2001-01-01T08:00:00+08:00"}
     result = send(learner_api, [ancient, p.beat(40, 40)]).json()["results"]
     assert [r.get("reason", r["status"]) for r in result] == ["too old", "accepted"]
-    [(days, start)] = asked
+    [(_, days, start, _)] = asked
     assert len(days) <= 2 and start.year > 2001  # today's spans (and yesterday's), not 25 years'
 
 

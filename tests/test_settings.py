@@ -18,20 +18,26 @@ DATA_KEYS = {
 }
 
 
-def _load_settings(**env) -> subprocess.CompletedProcess:
-    """Import the settings in a fresh interpreter with exactly these variables set."""
+LOAD_SETTINGS = (
+    "import django; django.setup(); from django.conf import settings; "
+    "print(settings.DATABASES['default']['ENGINE'])"
+)
+
+
+def _load_settings(code: str = LOAD_SETTINGS, **env) -> subprocess.CompletedProcess:
+    """Run ``code`` (by default: import the settings) in a fresh interpreter with exactly these
+    variables set."""
     clean = {
         k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_", "AWS_"))
     }
     clean.update(env)
-    code = "import django; django.setup(); from django.conf import settings; print(settings.DATABASES['default']['ENGINE'])"
     return subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
         env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings"},
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,
     )
 
 
@@ -130,18 +136,10 @@ def test_the_redis_cache_keeps_one_client_and_still_reads_and_writes():
 def test_the_server_entry_points_load_the_views_and_freeze_what_they_loaded():
     """config.startup: a full garbage collection must not walk every module and class (it
     paused workers for up to 170 ms); the views are imported before the freeze."""
-    code = (
+    result = _load_settings(
         "import gc, sys, config.wsgi; "
-        "print(gc.get_freeze_count() > 100_000, 'api.progress_views' in sys.modules)"
-    )
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_"))}
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env={**clean, "DJANGO_DEBUG": "1"},
-        capture_output=True,
-        text=True,
-        timeout=120,
+        "print(gc.get_freeze_count() > 100_000, 'api.progress_views' in sys.modules)",
+        DJANGO_DEBUG="1",
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", "True"]
