@@ -9,6 +9,7 @@ facts came from the cache, with invalidation by signals; reading them here is ch
 Redis round trip was, and has no window in which a removed enrolment still credits.)
 """
 
+import functools
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -16,7 +17,7 @@ from django.db import connection
 
 from courses.models import CoursePage, Lesson, LessonKind
 from learners.models import Enrollment
-from progress.store import Statement, placeholders
+from progress.store import Statement
 
 # Video, audio and documents are credited by playback (reading time); a quiz or a SCORM
 # package completes by its own rule, so playback events never credit or complete them.
@@ -36,18 +37,23 @@ class LessonInfo:
 def lesson_facts(learner_id: int, lesson_ids) -> Statement:
     """The lessons among ``lesson_ids`` that exist, with the learner's enrolment in their
     course: a statement whose result is ``{lesson id: LessonInfo}``."""
+    lesson_ids = list(lesson_ids) or [None]
+    return Statement(_facts_query(len(lesson_ids)), [learner_id, *lesson_ids], _infos)
+
+
+@functools.cache
+def _facts_query(lesson_count: int) -> str:
+    """The statement's SQL, for so many lessons (built once: every heartbeat sends it)."""
     quote = connection.ops.quote_name
     lessons, courses = quote(Lesson._meta.db_table), quote(CoursePage._meta.db_table)
     enrolments = quote(Enrollment._meta.db_table)
-    lesson_ids = list(lesson_ids) or [None]
-    sql = (
+    return (
         f"SELECT {lessons}.id, {lessons}.course_id, {lessons}.duration, {lessons}.kind, "  # noqa: S608
         f"{courses}.completion_share, EXISTS (SELECT 1 FROM {enrolments} WHERE "
         f"{enrolments}.learner_id = %s AND {enrolments}.course_id = {lessons}.course_id) "
         f"FROM {lessons} INNER JOIN {courses} ON {courses}.{quote(CoursePage._meta.pk.column)} = "
-        f"{lessons}.course_id WHERE {lessons}.id IN ({placeholders(lesson_ids)})"
+        f"{lessons}.course_id WHERE {lessons}.id IN ({', '.join(['%s'] * lesson_count)})"
     )
-    return Statement(sql, [learner_id, *lesson_ids], _infos)
 
 
 def _infos(rows) -> dict[int, LessonInfo]:
