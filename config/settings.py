@@ -131,18 +131,6 @@ if DATABASE_URL:
     else:
         _db["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
         _db["CONN_HEALTH_CHECKS"] = True
-    if _db["ENGINE"] == "django.db.backends.postgresql" and env_bool("DATABASE_PREPARED_STATEMENTS", True):
-        # The progress engine's statements are prepared once per connection (progress/store.py;
-        # the ORM's client-side cursors never prepare). Django turns this off by default for
-        # PgBouncer in transaction mode: set DATABASE_PREPARED_STATEMENTS=0 behind such a pooler.
-        _options = _db.setdefault("OPTIONS", {})
-        _options["prepare_threshold"] = 5
-        # Planned for their values every time: a generic plan, cached while a table was small
-        # (a new deployment, a test run), kept scanning it whole as it grew; batches measured
-        # half as fast (docs/benchmarks.md). Prepared, they still skip parsing.
-        _options["options"] = " ".join(
-            filter(None, [_options.get("options"), "-c plan_cache_mode=force_custom_plan"])
-        )
     DATABASES = {"default": _db}
 else:
     DATABASES = {

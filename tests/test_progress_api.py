@@ -5,6 +5,8 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from progress.models import LessonProgress, ProgressEvent
@@ -212,8 +214,9 @@ def test_a_heartbeat_costs_a_fixed_small_number_of_queries(
     # token with its user and the learner's id, savepoint, then the reads — learner row lock
     # (PostgreSQL: SQLite's IMMEDIATE transactions need none), duplicate ids, the lessons' facts
     # with the enrolment, sessions, progress rows, credited spans — and the writes — update
-    # session, update progress, update span, insert event —, release savepoint.
-    expected = 13 if connection.vendor == "postgresql" else 12
+    # session, update progress, update span, insert event —, release savepoint. On PostgreSQL the
+    # reads go as one query string and the writes as another (the next test).
+    expected = 5 if connection.vendor == "postgresql" else 12
     with django_assert_num_queries(expected):
         response = send(learner_api, [p.beat(40, 40)])
     assert response.json()["results"][0]["status"] == "accepted"
@@ -223,35 +226,45 @@ def test_a_heartbeat_costs_a_fixed_small_number_of_queries(
 
 @pytest.mark.postgres
 def test_on_postgresql_a_heartbeat_is_three_round_trips(learner_api, lesson, monkeypatch):
-    """The token, then the reads together, then the writes together (psycopg's pipeline mode)."""
+    """The token, then the six reads in one query string, then the four writes in another."""
     from progress import store
 
-    calls = calls_to(monkeypatch, store, "_run_pipelined")
+    calls = calls_to(monkeypatch, store, "_run_together")
     p = Player(lesson.pk)
     send(learner_api, [p.play(0, 0), p.beat(20, 20)])
     calls.clear()
-    assert send(learner_api, [p.beat(40, 40)]).json()["results"][0]["status"] == "accepted"
-    round_trips = [[statement.sql.split()[0] for statement in statements] for _, statements in calls]
-    assert round_trips == [["SELECT"], ["SELECT"] * 6, ["UPDATE", "UPDATE", "UPDATE", "INSERT"]]
+    with CaptureQueriesContext(connection) as queries:
+        assert send(learner_api, [p.beat(40, 40)]).json()["results"][0]["status"] == "accepted"
+    together = [[statement.sql.split()[0] for statement in statements] for _, statements in calls]
+    assert together == [["SELECT"] * 6, ["UPDATE", "UPDATE", "UPDATE", "INSERT"]]
+    sent = [query["sql"].split()[0] for query in queries.captured_queries]
+    assert sent == ["SELECT", "SAVEPOINT", "SELECT", "UPDATE", "RELEASE"]
 
 
 @pytest.mark.postgres
-def test_on_postgresql_the_engines_statements_are_prepared_but_planned_for_their_values(learner_api, lesson):
-    """Prepared once per connection; never a generic plan, which PostgreSQL would cache while
-    the tables are small and keep as they grow (config/settings.py)."""
-    p = Player(lesson.pk)
-    send(learner_api, [p.play(0, 0)])
-    for second in range(20, 220, 20):
-        send(learner_api, [p.beat(second, second)])
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*), coalesce(sum(generic_plans), 0), coalesce(sum(custom_plans), 0) "
-            "FROM pg_prepared_statements WHERE statement LIKE %s",
-            ["%progress_playbacksession%"],
+def test_on_postgresql_a_failing_statement_stops_the_rest_and_raises_djangos_error(learner, lesson):
+    """Statements sent together still run in order, and an error in one (here the unique accepted
+    event id) comes out as Django's IntegrityError, leaving nothing of the statements after it."""
+    from django.db import IntegrityError, transaction
+
+    from progress import store
+
+    def logged(event_id):
+        return ProgressEvent(
+            event_id=event_id,
+            learner=learner,
+            lesson_ref=lesson.pk,
+            status="accepted",
+            received_at=timezone.now(),
         )
-        prepared, generic, custom = cursor.fetchone()
-    assert prepared >= 1 and custom >= 10
-    assert generic == 0
+
+    first, later = uuid.uuid4(), uuid.uuid4()
+    log = store.table(ProgressEvent)
+    store.run([log.insert([logged(first)])])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        store.run([log.insert([logged(first)]), log.insert([logged(later)])])
+    found = store.run([store.accepted_event_ids([first]), store.accepted_event_ids([later])])
+    assert found == [{first}, set()]
 
 
 def test_a_batch_of_fifty_costs_the_same_queries_as_one(
