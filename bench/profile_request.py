@@ -7,8 +7,9 @@ once the servers are stopped)::
 
 Through Django's test client (the whole middleware stack, DEBUG as configured), it sends the
 baseline request, single heartbeats and offline batches of 50 events for the benchmark learners,
-and prints per request: wall time, SQL statements sent through Django's cursors (BEGIN/COMMIT not
-included), time inside the database driver, then, from a second pass under cProfile, the share of
+and prints per request: wall time, this process's CPU time, on PostgreSQL the CPU time of the
+database's backends (from /proc: a third of a heartbeat's cost is there), SQL statements sent
+through Django's cursors (BEGIN/COMMIT not included), time inside the database driver, then, from a second pass under cProfile, the share of
 the request's time spent in a few call sites (``PROBES``). After each request it closes old
 database connections as Django's WSGI handler does. Finally it deletes what it wrote (``reset``).
 """
@@ -177,17 +178,38 @@ def _lock_seconds(stats: pstats.Stats) -> float:
     return seconds
 
 
+def _backend_ticks() -> int | None:
+    """CPU clock ticks used so far by the PostgreSQL backends serving this database (None on
+    SQLite): ``postgres: <cluster>: <user> <database> ...`` in their command lines."""
+    database = settings.DATABASES["default"]
+    if not database["ENGINE"].endswith("postgresql"):
+        return None
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            command = (stat.parent / "cmdline").read_bytes()
+            if not command.startswith(b"postgres: ") or f" {database['NAME']} ".encode() not in command:
+                continue
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total
+
+
 def measure(name: str, requests: int, send, warmup: int = 20) -> dict:
     for _ in range(warmup):  # warm-up: imports, caches; for heartbeats, every learner's play
         send()
         close_old_connections()
     meter = SqlMeter()
+    ticks = _backend_ticks()
     with connection.execute_wrapper(meter):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         for _ in range(requests):
             send()
             close_old_connections()
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    db_cpu = None if ticks is None else (_backend_ticks() - ticks) / os.sysconf("SC_CLK_TCK")
     profile = cProfile.Profile()
     started = time.perf_counter()
     profile.enable()
@@ -199,6 +221,8 @@ def measure(name: str, requests: int, send, warmup: int = 20) -> dict:
     return {
         "stream": name,
         "ms_per_request": round(1000 * elapsed / requests, 2),
+        "cpu_ms_per_request": round(1000 * cpu / requests, 2),
+        "db_cpu_ms_per_request": None if db_cpu is None else round(1000 * db_cpu / requests, 2),
         "queries_per_request": round(meter.queries / requests, 2),
         "sql_ms_per_request": round(1000 * meter.seconds / requests, 2),
         "profiled_ms_per_request": round(1000 * profiled / requests, 2),

@@ -169,12 +169,24 @@ def main() -> None:
         print()
         print(
             table(
-                ["database", "request", "ms/request", "SQL statements", "ms in DB driver"],
+                [
+                    "database",
+                    "request",
+                    "ms/request",
+                    "CPU ms",
+                    "DB CPU ms",
+                    "SQL statements",
+                    "ms in DB driver",
+                ],
                 [
                     [
                         p["database"],
                         p["stream"],
                         f"{p['ms_per_request']:.1f}",
+                        f"{p.get('cpu_ms_per_request', 0):.1f}",
+                        "—"
+                        if p.get("db_cpu_ms_per_request") is None
+                        else f"{p['db_cpu_ms_per_request']:.1f}",
                         f"{p['queries_per_request']:.1f}",
                         f"{p['sql_ms_per_request']:.1f}",
                     ]

@@ -458,14 +458,17 @@ class Batch:
             now = timezone.now()
             for progress in self.dirty_progress.values():
                 progress.updated_at = now
-        store.write(
-            [
-                *store.updates(self.dirty_sessions.values(), SESSION_FIELDS),
-                *store.updates(self.dirty_progress.values(), PROGRESS_FIELDS),
-                *store.updates(self.dirty_spans.values(), SPAN_FIELDS),
-            ],
-            self.log,
-        )
+        statements = [
+            *store.updates(self.dirty_sessions.values(), SESSION_FIELDS),
+            *store.updates(self.dirty_progress.values(), PROGRESS_FIELDS),
+            *store.updates(self.dirty_spans.values(), SPAN_FIELDS),
+        ]
+        # Study time is written on every heartbeat: waiting for the disk on each commit kept the
+        # workers idle (docs/benchmarks.md). A completion goes into the archive in this
+        # transaction, and that record waits for the disk.
+        if (statements or self.log) and self.cfg["ASYNC_COMMIT"] and not self.newly_completed_courses:
+            statements += store.commit_without_flush()
+        store.write(statements, self.log)
 
 
 SESSION_FIELDS = (

@@ -235,6 +235,17 @@ def spans_for(learner_id: int, days: Iterable, start, end) -> Statement:
     return spans.select(f"learner_id = %s AND {overlap}", [learner_id, *params])
 
 
+def commit_without_flush() -> list[Statement]:
+    """On PostgreSQL: this transaction's ``COMMIT`` returns without waiting for its WAL to be
+    flushed to disk (``synchronous_commit`` off for this transaction only). The transaction
+    stays atomic and is visible at once; only a crash of the database server itself within
+    about half a second (three times ``wal_writer_delay``) can lose it, all of it. SQLite here
+    already commits without a disk flush (``synchronous=NORMAL`` in WAL mode, config/settings.py)."""
+    if _db().vendor != "postgresql":
+        return []
+    return [Statement("SET LOCAL synchronous_commit TO OFF", [])]
+
+
 def updates(rows: Iterable[Model], names: tuple[str, ...]) -> list[Statement]:
     """One plain UPDATE per changed row: a batch changes a handful (its sessions, lessons and
     spans), and ``bulk_update``'s CASE expressions cost more than they save."""

@@ -236,9 +236,41 @@ def test_on_postgresql_a_heartbeat_is_three_round_trips(learner_api, lesson, mon
     with CaptureQueriesContext(connection) as queries:
         assert send(learner_api, [p.beat(40, 40)]).json()["results"][0]["status"] == "accepted"
     together = [[statement.sql.split()[0] for statement in statements] for _, statements in calls]
-    assert together == [["SELECT"] * 6, ["UPDATE", "UPDATE", "UPDATE", "INSERT"]]
+    assert together == [["SELECT"] * 6, ["UPDATE", "UPDATE", "UPDATE", "SET", "INSERT"]]
     sent = [query["sql"].split()[0] for query in queries.captured_queries]
     assert sent == ["SELECT", "SAVEPOINT", "SELECT", "UPDATE", "RELEASE"]
+
+
+def synchronous_commit() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_heartbeat_commits_without_waiting_for_the_disk(learner_api, lesson):
+    """``SET LOCAL`` lasts until the transaction ends; the test's transaction ends after it."""
+    assert synchronous_commit() == "on"
+    p = Player(lesson.pk)
+    assert send(learner_api, [p.play(0, 0), p.beat(20, 20)]).json()["results"][1]["status"] == "accepted"
+    assert synchronous_commit() == "off"
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_batch_that_completes_a_lesson_waits_for_the_disk(learner, learner_api):
+    course = make_course(lessons=1, duration=100)
+    enroll(learner, course)
+    response = send(learner_api, Player(course.lessons.get().pk).watch(0, 100, at=0))
+    assert response.json()["progress"][0]["completed"] is True
+    assert synchronous_commit() == "on"
+
+
+@pytest.mark.postgres
+def test_on_postgresql_every_batch_waits_for_the_disk_when_async_commit_is_off(learner_api, lesson, settings):
+    settings.PROGRESS = {**settings.PROGRESS, "ASYNC_COMMIT": False}
+    p = Player(lesson.pk)
+    send(learner_api, [p.play(0, 0), p.beat(20, 20)])
+    assert synchronous_commit() == "on"
 
 
 @pytest.mark.postgres
