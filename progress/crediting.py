@@ -448,17 +448,14 @@ class Batch:
     # --- writing ----------------------------------------------------------------------------
 
     def _save(self) -> None:
-        if self.new_sessions:
-            PlaybackSession.objects.bulk_create(self.new_sessions.values())
-        if self.new_progress:
-            LessonProgress.objects.bulk_create(self.new_progress.values())
-        if self.new_spans:
-            CreditedSpan.objects.bulk_create(self.new_spans)
         if self.dirty_progress:
             now = timezone.now()
             for progress in self.dirty_progress.values():
                 progress.updated_at = now
         statements = [
+            *store.inserts(self.new_sessions.values()),
+            *store.inserts(self.new_progress.values()),
+            *store.inserts(self.new_spans),
             *store.updates(self.dirty_sessions.values(), SESSION_FIELDS),
             *store.updates(self.dirty_progress.values(), PROGRESS_FIELDS),
             *store.updates(self.dirty_spans.values(), SPAN_FIELDS),

@@ -9,9 +9,9 @@ both accept. Values still go through the model fields and the database backend (
 written here are exactly what the ORM reads and writes; ``tests/test_progress_*`` run on both
 databases.
 
-New sessions, progress rows and spans are inserted with ``bulk_create`` (it reads their new
-primary keys back, which the engine needs); the evidence log, whose keys nobody reads, with a plain
-``INSERT`` or ``COPY`` (``log_insert``).
+Rows are inserted with plain ``INSERT`` statements that do not read database-assigned keys back
+(the engine needs none once a batch is written), in the same round trip as the updates; a
+backlog's evidence log with ``COPY`` on PostgreSQL (``write``).
 
 On PostgreSQL a batch's reads travel to the server together, in one round trip, and so do its
 writes (``run``): they are sent as one query string, the statements separated by semicolons, and
@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Model
 from django.db.models.expressions import Col
+from django.db.models.fields import AutoFieldMixin
 
 from learners.models import Learner
 from progress.models import CreditedSpan, LessonProgress, PlaybackSession, ProgressEvent
@@ -55,7 +56,9 @@ class Table:
             f"{self.sql_name}.{db.ops.quote_name(field.column)}" for field in self.fields
         )
         self.attnames = [field.attname for field in self.fields]
-        self.insert_fields = [field for field in self.fields if not field.primary_key]
+        # A primary key the database assigns is left out; one the row brings (a session's UUID)
+        # is written.
+        self.insert_fields = [field for field in self.fields if not isinstance(field, AutoFieldMixin)]
         self.insert_columns = ", ".join(db.ops.quote_name(field.column) for field in self.insert_fields)
         self._converters: list | None = None
         self._updates: dict[tuple[str, ...], tuple[str, list]] = {}
@@ -116,6 +119,15 @@ class Table:
         values = ", ".join([f"({placeholders(fields)})"] * len(rows))
         params = [field.get_db_prep_save(field.pre_save(row, True), db) for row in rows for field in fields]
         return Statement(f"INSERT INTO {self.sql_name} ({self.insert_columns}) VALUES {values}", params)  # noqa: S608
+
+    def inserts(self, rows: Sequence[Model]) -> list["Statement"]:
+        """``insert`` in as many statements as the database's limit of parameters needs (SQLite's;
+        PostgreSQL here binds on the client and has none). The rows count as saved afterwards,
+        as after ``bulk_create``, though a primary key the database assigns stays unread."""
+        size = _db().ops.bulk_batch_size(self.insert_fields, rows) or len(rows)
+        for row in rows:
+            row._state.adding, row._state.db = False, DEFAULT_DB_ALIAS
+        return [self.insert(rows[start : start + size]) for start in range(0, len(rows), size)]
 
 
 @dataclass
@@ -244,6 +256,13 @@ def commit_without_flush() -> list[Statement]:
     if _db().vendor != "postgresql":
         return []
     return [Statement("SET LOCAL synchronous_commit TO OFF", [])]
+
+
+def inserts(rows: Iterable[Model]) -> list[Statement]:
+    """New rows of one model, without reading their database-assigned keys back: the engine
+    needs none, and ``bulk_create`` would cost a round trip (and its query compiling) per model."""
+    rows = list(rows)
+    return table(type(rows[0])).inserts(rows) if rows else []
 
 
 def updates(rows: Iterable[Model], names: tuple[str, ...]) -> list[Statement]:
