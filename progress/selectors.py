@@ -24,7 +24,7 @@ def lesson_progress_data(
         "lesson": progress.lesson_id,
         "duration": duration if duration is not None else lesson.duration,
         "position": progress.position,
-        "credited_seconds": round(progress.credited_seconds, 3),
+        "credited_seconds": round(float(progress.credited_seconds), 3),
         "completed": progress.completed_at is not None,
         "completed_at": progress.completed_at.isoformat() if progress.completed_at else None,
         "last_channel": progress.last_channel or None,

@@ -438,3 +438,10 @@ def test_a_backlog_from_a_client_without_address_is_logged_with_none(learner, le
     response = learner_api.post(EVENTS_URL, {"events": backlog}, format="json", REMOTE_ADDR="")
     assert response.status_code == 200
     assert set(ProgressEvent.objects.filter(learner=learner).values_list("ip", flat=True)) == {None}
+
+
+def test_credited_seconds_is_always_a_decimal_number(learner_api, lesson):
+    """Clients with typed decoders read a number with a fraction; a new row's 0 is sent as 0.0."""
+    response = send(learner_api, [Player(lesson.pk).play(0, 0)])
+    credited = response.json()["progress"][0]["credited_seconds"]
+    assert credited == 0 and isinstance(credited, float)
