@@ -313,7 +313,7 @@ PROGRESS = {
     "DAILY_CAP_SECONDS": env_float("PROGRESS_DAILY_CAP_SECONDS", 8 * 3600.0),
     "DEFAULT_COMPLETION_SHARE": env_float("PROGRESS_DEFAULT_COMPLETION_SHARE", 0.90),
     "MAX_BATCH": env_int("PROGRESS_MAX_BATCH", 500),
-    # PostgreSQL: a batch that completes no course commits without waiting for its WAL to reach
+    # PostgreSQL: a batch that completes no lesson commits without waiting for its WAL to reach
     # the disk (docs/progress.md, "Durability"). 0: every batch waits.
     "ASYNC_COMMIT": env_bool("PROGRESS_ASYNC_COMMIT", True),
 }

@@ -156,9 +156,10 @@ def run(statements: Sequence[Statement]) -> list:
 def _run_together(cursor, statements: list[Statement]) -> list:
     """One query string of all the statements: psycopg binds the values into it and sends it
     with PostgreSQL's simple query protocol, which runs several statements and returns a result
-    for each (``nextset``). Measured against psycopg's pipeline mode with prepared statements,
-    this costs less than half the CPU for a heartbeat's six reads (docs/benchmarks.md). It goes
-    through Django's cursor: query logging, counting and error translation stay the ORM's."""
+    for each (``nextset``). Against psycopg's pipeline mode of prepared statements, a heartbeat
+    took a tenth fewer instructions, and PostgreSQL's backends less CPU (docs/benchmarks.md,
+    step 12). It goes through Django's cursor: query logging, counting and error translation
+    stay the ORM's."""
     cursor.execute(
         "; ".join(statement.sql for statement in statements),
         [value for statement in statements for value in statement.params],
