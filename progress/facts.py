@@ -17,7 +17,7 @@ from django.db import connection
 
 from courses.models import CoursePage, Lesson, LessonKind
 from learners.models import Enrollment
-from progress.store import Statement
+from progress.store import Statement, placeholders
 
 # Video, audio and documents are credited by playback (reading time); a quiz or a SCORM
 # package completes by its own rule, so playback events never credit or complete them.
@@ -52,7 +52,7 @@ def _facts_query(lesson_count: int) -> str:
         f"{courses}.completion_share, EXISTS (SELECT 1 FROM {enrolments} WHERE "
         f"{enrolments}.learner_id = %s AND {enrolments}.course_id = {lessons}.course_id) "
         f"FROM {lessons} INNER JOIN {courses} ON {courses}.{quote(CoursePage._meta.pk.column)} = "
-        f"{lessons}.course_id WHERE {lessons}.id IN ({', '.join(['%s'] * lesson_count)})"
+        f"{lessons}.course_id WHERE {lessons}.id IN ({placeholders(range(lesson_count))})"
     )
 
 

@@ -272,28 +272,28 @@ def updates(rows: Iterable[Model], names: tuple[str, ...]) -> list[Statement]:
     return [table(type(row)).update(row, names) for row in rows]
 
 
-# A batch's evidence log of more rows than this goes in with COPY on PostgreSQL.
+# A batch's evidence log of this many rows or more goes in with COPY on PostgreSQL.
 COPY_MIN_ROWS = 5
 
 
 def write(statements: Sequence[Statement], rows: Sequence[ProgressEvent]) -> None:
-    """Run a batch's writes, then write its evidence-log rows. An offline backlog brings up to
-    500 rows at once: on PostgreSQL they go in with
-    ``COPY``, whose rows psycopg writes in C, where ``bulk_create`` prepared each of their
-    seventeen values in Python (most of a backlog's writing time). A few rows (a heartbeat's one)
-    go in with one plain ``INSERT``, in the same round trip as the other writes; more rows on
-    SQLite through ``bulk_create``, which splits them to SQLite's limit of parameters. Errors
-    (the unique accepted event id) come out as Django's, as from the ORM."""
+    """Run a batch's writes with its evidence-log rows. An offline backlog brings up to 500 rows
+    at once: on PostgreSQL they go in with ``COPY`` after the other writes, its rows written by
+    psycopg in C, where an ``INSERT`` prepares each of their seventeen values in Python (most of a
+    backlog's writing time). Otherwise (a heartbeat's one row; SQLite) they go in with
+    ``inserts``, in the same round trip as the other writes. Errors (the unique accepted event
+    id) come out as Django's, as from the ORM."""
     statements = list(statements)
-    if 0 < len(rows) < COPY_MIN_ROWS:
-        statements.append(table(ProgressEvent).insert(rows))
+    copy = connection.vendor == "postgresql" and len(rows) >= COPY_MIN_ROWS
+    if not copy:
+        statements += inserts(rows)
     if statements:
         run(statements)
-    if len(rows) < COPY_MIN_ROWS:
-        return
-    if connection.vendor != "postgresql":
-        ProgressEvent.objects.bulk_create(rows)
-        return
+    if copy:
+        _copy(rows)
+
+
+def _copy(rows: Sequence[ProgressEvent]) -> None:
     events = table(ProgressEvent)
     fields = events.insert_fields
     # How each column's value is sent: Choices members (str subclasses) as their plain value; an
