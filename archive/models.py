@@ -23,7 +23,7 @@ class ArchiveEntry(models.Model):
     occupation_code = models.CharField(_("occupation code"), max_length=12)
     occupation_name = models.CharField(_("occupation"), max_length=100)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
-    required_hours = models.DecimalField(_("required study hours"), max_digits=6, decimal_places=1)
+    required_hours = models.DecimalField(_("required study hours"), max_digits=6, decimal_places=2)
     credited_seconds = models.FloatField(_("credited study time (seconds)"))
     completed_at = models.DateTimeField(_("completed at"))
     recorded_at = models.DateTimeField(auto_now_add=True)

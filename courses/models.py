@@ -112,7 +112,14 @@ class CoursePage(RoutablePageMixin, Page):
     level = models.CharField(_("level"), max_length=10, choices=Level.choices, default=Level.FIVE)
     industry = models.CharField(_("industry"), max_length=20, choices=Industry.choices, blank=True)
     required_hours = models.DecimalField(
-        _("required study hours"), max_digits=6, decimal_places=1, validators=[MinValueValidator(0)]
+        _("required study hours"),
+        max_digits=6,
+        decimal_places=2,
+        validators=[MinValueValidator(0)],
+        help_text=_(
+            "结业所需的已计学时：必修课时全部完成且累计学时达到此数，才记入档案、发证。"
+            "Completion needs the required lessons and this much credited time."
+        ),
     )
     open_enrolment = models.BooleanField(
         _("open to self-enrolment"),
@@ -139,14 +146,16 @@ class CoursePage(RoutablePageMixin, Page):
             "Share of a lesson's duration that must be credited to complete it. Empty: site default (0.90)."
         ),
     )
+    # On by default: a subsidised course pays for the time, so new courses start with the checks
+    # that keep it honest; an editor can turn them off (the demo's contract course does).
     block_seek_ahead = models.BooleanField(
         _("block seeking ahead"),
-        default=False,
+        default=True,
         help_text=_("学员不能拖动到尚未计时的位置之后。Learners cannot seek past what has been credited."),
     )
     attention_check_minutes = models.PositiveSmallIntegerField(
         _("attention check every (minutes)"),
-        default=0,
+        default=20,
         blank=True,
         help_text=_("防挂机点名：约每隔多少分钟暂停并请学员确认在场；0 为关闭。0: off."),
     )
@@ -319,6 +328,17 @@ class Lesson(Orderable):
     )
     pages = models.PositiveIntegerField(_("pages"), default=0, help_text=_("文档页数，从文件读取。"))
     required = models.BooleanField(_("required for completion"), default=True)
+    minimum_seconds = models.PositiveIntegerField(
+        _("minimum study time (seconds)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "SCORM 课件、测验：课件报告完成（或测验通过）之外，还须计满的学习时长。"
+            "留空：时长 × 完成比例（测验为 0）。"
+            "SCORM and quizzes: credited time needed besides the package's own completion. "
+            "Empty: duration × completion share (0 for a quiz)."
+        ),
+    )
 
     panels = [
         FieldPanel("chapter"),
@@ -326,6 +346,7 @@ class Lesson(Orderable):
         FieldPanel("kind"),
         FieldPanel("media"),
         FieldPanel("duration"),
+        FieldPanel("minimum_seconds"),
         FieldPanel("required"),
     ]
 

@@ -62,6 +62,8 @@ class SegmentOutcome(models.TextChoices):
     SKIP = "skip", _("faster than the allowed rate")
     GAP = "gap", _("longer than the gap limit")
     OVERLAP = "overlap", _("overlaps time credited to another session")
+    UNGRANTED = "ungranted", _("a backlog segment without a valid grant (rule 9)")
+    UNATTENDED = "unattended", _("after a missed attention check, before the learner confirmed")
 
 
 class ProgressEvent(models.Model):
@@ -94,6 +96,7 @@ class ProgressEvent(models.Model):
         default=0, help_text=_("New credit from the segment this event closed.")
     )
     segment = models.CharField(max_length=10, blank=True, choices=SegmentOutcome.choices)
+    grant = models.CharField(max_length=64, blank=True, help_text=_("The grant the event named (rule 9)."))
     ip = models.GenericIPAddressField(null=True)
     user_agent = models.CharField(max_length=300, blank=True)
 
@@ -128,6 +131,10 @@ class PlaybackSession(models.Model):
     last_event_at = models.DateTimeField(help_text=_("Client time of its latest event."))
     last_event_type = models.CharField(max_length=10, choices=EventType.choices)
     last_position = models.FloatField()
+    last_event_creditable = models.BooleanField(
+        default=True,
+        help_text=_("Whether a segment starting at the latest event may be credited (rule 9: live, or granted)."),
+    )
     superseded_at = models.DateTimeField(null=True, blank=True)
     superseded_by_channel = models.CharField(max_length=10, blank=True)
 
@@ -178,6 +185,14 @@ class LessonProgress(models.Model):
     )
     credited_seconds = models.FloatField(default=0)
     completed_at = models.DateTimeField(null=True, blank=True)
+    content_completed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=_(
+            "When the lesson's own rule was first met (a SCORM package said completed/passed, a quiz "
+            "was passed); the lesson completes once its minimum study time is credited too."
+        ),
+    )
     last_channel = models.CharField(max_length=10, blank=True, choices=Channel.choices)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -188,3 +203,56 @@ class LessonProgress(models.Model):
 
     def __str__(self):
         return f"{self.learner_id}/{self.lesson_id}: {self.credited_seconds:.0f}s"
+
+
+class StudyGrant(models.Model):
+    """Permission to credit a backlog (rule 9): issued to a learner for a lesson when the lesson
+    is opened; a backlog segment is credited only if its first event names a grant issued before
+    the segment started and not yet expired. So a backlog can hold only time that passed after
+    the server handed the grant out."""
+
+    token = models.CharField(max_length=64, unique=True)
+    learner = models.ForeignKey("learners.Learner", on_delete=models.CASCADE, related_name="study_grants")
+    lesson = models.ForeignKey("courses.Lesson", on_delete=models.CASCADE, related_name="+")
+    issued_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("study grant")
+        verbose_name_plural = _("study grants")
+
+    def __str__(self):
+        return f"{self.learner_id}/{self.lesson_id} {self.issued_at:%Y-%m-%d %H:%M}"
+
+    def covers(self, *, learner_id: int, lesson_id: int, moment) -> bool:
+        """Whether a backlog segment of this learner and lesson starting at ``moment`` may be
+        credited under this grant."""
+        return (
+            self.learner_id == learner_id
+            and self.lesson_id == lesson_id
+            and self.issued_at <= moment < self.expires_at
+        )
+
+
+class AttentionLapse(models.Model):
+    """A missed attention check (防挂机点名) of one playback session: from the check until the
+    learner confirmed (a ``passed`` check of the same session; a new ``play`` is a new session),
+    that session's time is not credited."""
+
+    learner = models.ForeignKey(  # indexed by (learner, session)
+        "learners.Learner", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    session = models.UUIDField()
+    lesson = models.ForeignKey("courses.Lesson", on_delete=models.CASCADE, related_name="+")
+    missed_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["learner", "session"])]
+
+    def __str__(self):
+        return f"{self.session} {self.missed_at:%H:%M:%S}–{self.confirmed_at or '…'}"
+
+    def covers(self, start, end) -> bool:
+        """Whether wall-clock ``start``–``end`` falls (in part) inside the lapse."""
+        return end > self.missed_at and (self.confirmed_at is None or start < self.confirmed_at)

@@ -81,6 +81,9 @@ def make_course(*, lessons=2, duration=600, publish=True, open_enrolment=True, *
         level=fields.pop("level", Level.FIVE),
         required_hours=fields.pop("required_hours", 8),
         open_enrolment=open_enrolment,
+        # Off unless a test asks: most tests are about other rules (new courses default to on).
+        block_seek_ahead=fields.pop("block_seek_ahead", False),
+        attention_check_minutes=fields.pop("attention_check_minutes", 0),
         live=False,
         lessons=[
             Lesson(title=f"第{i + 1}课", kind=LessonKind.VIDEO, duration=duration, sort_order=i)
