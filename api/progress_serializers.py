@@ -16,6 +16,11 @@ class ProgressEventSerializer(serializers.Serializer):
     # "from" is a Python keyword: declared below.
     rate = serializers.FloatField(required=False, default=1.0)
     at = serializers.DateTimeField(help_text="client time of the event, ISO 8601 with a time zone")
+    grant = serializers.CharField(
+        required=False,
+        max_length=64,
+        help_text="a grant for this lesson from POST /api/v1/progress/grants/ (rule 9: needed for a backlog)",
+    )
 
 
 ProgressEventSerializer._declared_fields["from"] = serializers.FloatField(
@@ -58,4 +63,19 @@ class CourseProgressSerializer(serializers.Serializer):
     required_lessons = serializers.IntegerField()
     completed = serializers.BooleanField()
     completed_at = serializers.DateTimeField(allow_null=True)
+    missing_seconds = serializers.FloatField(
+        help_text="credited time still needed to reach the required hours (0 once reached)"
+    )
+    missing_lessons = serializers.IntegerField(help_text="required lessons not completed yet")
     lessons = LessonProgressSerializer(many=True)
+
+
+class GrantRequestSerializer(serializers.Serializer):
+    lesson = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="lesson id")
+
+
+class GrantSerializer(serializers.Serializer):
+    grant = serializers.CharField(help_text="opaque; send it as `grant` in every event of this lesson")
+    lesson = serializers.IntegerField()
+    issued_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()

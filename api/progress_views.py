@@ -17,7 +17,7 @@ from learners.models import Learner
 from progress import store
 from progress.models import AttentionOutcome, Channel
 from progress.selectors import course_progress_data, lesson_progress_data
-from progress.services import Origin, attention_record, events_record
+from progress.services import Origin, attention_record, events_record, grant_issue
 
 
 class PayloadTooLarge(ValidationError):
@@ -182,3 +182,40 @@ class AttentionCheckView(APIView):
             ),
         )
         return Response({"id": event.pk, "outcome": event.reason}, status=status.HTTP_201_CREATED)
+
+
+class GrantView(APIView):
+    """Issue a grant for a lesson (rule 9): a backlog of this lesson's events, studied after
+    now and sent later, is credited when its events name the grant. Ask when a lesson is opened
+    and when its media is kept for offline study."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=ps.GrantRequestSerializer,
+        responses={
+            201: ps.GrantSerializer,
+            400: DetailSerializer,
+            403: DetailSerializer,
+            404: DetailSerializer,
+        },
+    )
+    def post(self, request):
+        learner = learner_of(request.user)
+        body = ps.GrantRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        lesson = Lesson.objects.filter(pk=body.validated_data["lesson"]).first()
+        if lesson is None:
+            raise NotFound("没有这个课时。No such lesson.")
+        if not learner.enrollments.filter(course_id=lesson.course_id).exists():
+            raise PermissionDenied("未报名此课程。You are not enrolled in this lesson's course.")
+        grant = grant_issue(learner=learner, lesson=lesson)
+        return Response(
+            {
+                "grant": grant.token,
+                "lesson": lesson.pk,
+                "issued_at": grant.issued_at.isoformat(),
+                "expires_at": grant.expires_at.isoformat(),
+            },
+            status=status.HTTP_201_CREATED,
+        )

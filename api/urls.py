@@ -19,6 +19,7 @@ urlpatterns = [
 urlpatterns += [
     path("progress/events/", progress_views.ProgressEventsView.as_view(), name="progress-events"),
     path("progress/attention/", progress_views.AttentionCheckView.as_view(), name="progress-attention"),
+    path("progress/grants/", progress_views.GrantView.as_view(), name="progress-grants"),
     path(
         "progress/lessons/<int:lesson_id>/",
         progress_views.LessonProgressView.as_view(),

@@ -313,6 +313,12 @@ PROGRESS = {
     "DAILY_CAP_SECONDS": env_float("PROGRESS_DAILY_CAP_SECONDS", 8 * 3600.0),
     "DEFAULT_COMPLETION_SHARE": env_float("PROGRESS_DEFAULT_COMPLETION_SHARE", 0.90),
     "MAX_BATCH": env_int("PROGRESS_MAX_BATCH", 500),
+    # Rule 9: an event that arrives more than the live window after its client time belongs to a
+    # backlog, and a backlog segment is credited only under a grant issued before it started.
+    "LIVE_WINDOW_SECONDS": env_float("PROGRESS_LIVE_WINDOW_SECONDS", 600.0),
+    "BACKLOG_NEEDS_GRANT": env_bool("PROGRESS_BACKLOG_NEEDS_GRANT", True),
+    # How long a grant lasts: by default the offline window (a phone may keep a lesson that long).
+    "GRANT_SECONDS": env_float("PROGRESS_GRANT_SECONDS", 7 * 24 * 3600.0),
     # PostgreSQL: a batch that completes no lesson commits without waiting for its WAL to reach
     # the disk (docs/progress.md, "Durability"). 0: every batch waits.
     "ASYNC_COMMIT": env_bool("PROGRESS_ASYNC_COMMIT", True),

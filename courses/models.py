@@ -273,11 +273,22 @@ class CoursePage(RoutablePageMixin, Page):
         enrolled = learner is not None and learner.enrollments.filter(course=self).exists()
         if not enrolled:
             return redirect(self.url)
-        from progress.selectors import learner_lesson_progress, lesson_progress_data
+        from progress.selectors import (
+            clock_text,
+            learner_lesson_progress,
+            lesson_progress_data,
+            study_clock_context,
+            study_clock_start,
+        )
 
         record = learner_lesson_progress(learner, lesson)
         progress = lesson_progress_data(lesson, record)
-        progress["credited_display"] = f"{_clock(progress['credited_seconds'])} / {_clock(lesson.duration)}"
+        progress["credited_display"] = (
+            f"{clock_text(progress['credited_seconds'])} / {clock_text(lesson.duration)}"
+        )
+        if lesson.kind == LessonKind.DOCUMENT:
+            # A reading clock counts new reading time: it starts where the credited time ends.
+            progress["position"] = study_clock_start(record)
         # The furthest credited position: with block_seek_ahead the player allows no seek past it.
         progress["frontier"] = max((end for _start, end in record.intervals), default=0.0) if record else 0.0
         attention_seconds = self.attention_check_minutes * 60
@@ -294,13 +305,9 @@ class CoursePage(RoutablePageMixin, Page):
                 "progress": progress,
                 "heartbeat_seconds": settings.PLAYER_HEARTBEAT_SECONDS,
                 "attention_seconds": attention_seconds,
+                "clock": study_clock_context(learner, lesson) if lesson.kind == LessonKind.QUIZ else None,
             },
         )
-
-
-def _clock(seconds: float) -> str:
-    minutes, secs = divmod(int(seconds), 60)
-    return f"{minutes}:{secs:02d}"
 
 
 class LessonKind(models.TextChoices):

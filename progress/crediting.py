@@ -20,6 +20,7 @@ from progress.events import Event, Malformed
 from progress.facts import LessonInfo, lesson_facts
 from progress.models import (
     PLAYING_TYPES,
+    AttentionLapse,
     CreditedSpan,
     EventType,
     LessonProgress,
@@ -27,6 +28,7 @@ from progress.models import (
     ProgressEvent,
     RejectReason,
     SegmentOutcome,
+    StudyGrant,
 )
 
 # Outcomes of a segment that was judged real study time (whether or not it added new media).
@@ -61,10 +63,9 @@ class Mark:
     position: float
     from_position: float | None = None
     segment: str = ""
-
-    @classmethod
-    def of(cls, event: Event) -> "Mark":
-        return cls(event.at, event.type, event.position, event.from_position)
+    # Whether a segment starting here may be credited (rule 9: a live event, or a backlog event
+    # naming a valid grant).
+    creditable: bool = True
 
     @property
     def end_position(self) -> float:
@@ -97,7 +98,9 @@ class Batch:
         self.dirty_progress: dict[int, LessonProgress] = {}
         self.new_spans: list[CreditedSpan] = []
         self.dirty_spans: dict[int, CreditedSpan] = {}
-        self.newly_completed_courses: set[int] = set()
+        self.course_candidates: set[int] = set()  # courses whose completion rule may now be met
+        self.grants: dict[str, StudyGrant] = {}
+        self.lapses: dict[uuid.UUID, list[AttentionLapse]] = {}
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -138,6 +141,47 @@ class Batch:
         self.day_totals: dict[dt.date, float] = {}
         for span in self.spans:
             self.day_totals[span.day] = self.day_totals.get(span.day, 0.0) + span.credited_seconds
+        # Two more reads, only for the batches that need them (never for a live heartbeat on a
+        # course without attention checks): the grants a backlog names, the missed checks.
+        self._load_grants({event.grant for event in events if event.grant and self._is_backlog(event.at)})
+        if any(info.attention_checks for info in self.lessons.values()):
+            lapses = AttentionLapse.objects.filter(
+                learner_id=learner.pk, session__in={event.session for event in events}
+            )
+            for lapse in lapses:
+                self.lapses.setdefault(lapse.session, []).append(lapse)
+
+    def _load_grants(self, tokens) -> None:
+        missing = set(tokens) - set(self.grants)
+        if missing:
+            self.grants.update({grant.token: grant for grant in StudyGrant.objects.filter(token__in=missing)})
+
+    # --- rule 9: backlogs need a grant ------------------------------------------------------
+
+    def _is_backlog(self, at, received_at=None) -> bool:
+        """An event that reached the server more than the live window after its client time."""
+        return ((received_at or self.now) - at).total_seconds() > self.cfg["LIVE_WINDOW_SECONDS"]
+
+    def _creditable(self, lesson_id, at, grant: str, received_at=None) -> bool:
+        """Whether a segment starting at this event may be credited: a live event always; a
+        backlog event only under a grant for this learner and lesson, issued before ``at`` and
+        not expired at ``at``."""
+        if not self.cfg["BACKLOG_NEEDS_GRANT"] or not self._is_backlog(at, received_at):
+            return True
+        if not grant:
+            return False
+        self._load_grants([grant])  # a late event's neighbour may name one not loaded yet
+        found = self.grants.get(grant)
+        return found is not None and found.covers(learner_id=self.learner.pk, lesson_id=lesson_id, moment=at)
+
+    def _mark(self, event: Event) -> Mark:
+        return Mark(
+            event.at,
+            event.type,
+            event.position,
+            event.from_position,
+            creditable=self._creditable(event.lesson, event.at, event.grant),
+        )
 
     # --- applying ---------------------------------------------------------------------------
 
@@ -188,16 +232,24 @@ class Batch:
                 last_event_at=event.at,
                 last_event_type=event.type,
                 last_position=event.position,
+                last_event_creditable=self._mark(event).creditable,
             )
             self.sessions[session.pk] = session
             self.new_sessions[session.pk] = session
         elif event.at >= session.last_event_at:
+            mark = self._mark(event)
             if session.last_event_type in PLAYING_TYPES:
-                previous = Mark(session.last_event_at, session.last_event_type, session.last_position)
-                credited, segment = self._credit(session.pk, lesson, previous, Mark.of(event))
+                previous = Mark(
+                    session.last_event_at,
+                    session.last_event_type,
+                    session.last_position,
+                    creditable=session.last_event_creditable,
+                )
+                credited, segment = self._credit(session.pk, lesson, previous, mark)
             session.last_event_at = event.at
             session.last_event_type = event.type
             session.last_position = event.position
+            session.last_event_creditable = mark.creditable
             self._touch_session(session)
         else:
             credited, segment = self._credit_late(session, lesson, event)
@@ -262,22 +314,36 @@ class Batch:
             bound = {"client_at__gt": moment}
             order = "client_at"
         saved = (
-            ProgressEvent.objects.filter(session=session_id, status=ProgressEvent.Status.ACCEPTED, **bound)
+            ProgressEvent.objects.filter(
+                session=session_id, status=ProgressEvent.Status.ACCEPTED, type__in=EventType.values, **bound
+            )
             .order_by(order)
-            .values_list("client_at", "type", "position", "from_position", "segment")
+            .only(*MARK_FIELDS)
             .first()
         )
-        candidates = [Mark(*saved)] if saved else []
+        candidates = [self._row_mark(saved)] if saved else []
         for row in self.log:
             if row.session != session_id or row.status != ProgressEvent.Status.ACCEPTED:
                 continue
             if (before and (row.client_at < moment or (inclusive and row.client_at == moment))) or (
                 not before and row.client_at > moment
             ):
-                candidates.append(Mark(row.client_at, row.type, row.position, row.from_position, row.segment))
+                candidates.append(self._row_mark(row))
         if not candidates:
             return None
         return max(candidates, key=lambda m: m.at) if before else min(candidates, key=lambda m: m.at)
+
+    def _row_mark(self, row: ProgressEvent) -> Mark:
+        """An accepted event of the evidence log as a segment boundary, judged for rule 9 by
+        when it arrived."""
+        return Mark(
+            row.client_at,
+            row.type,
+            row.position,
+            row.from_position,
+            row.segment,
+            creditable=self._creditable(row.lesson_ref, row.client_at, row.grant, row.received_at),
+        )
 
     def _playing_at(self, session: PlaybackSession, moment) -> bool:
         """Whether the session's latest event at or before ``moment`` is a playing one less
@@ -302,7 +368,7 @@ class Batch:
         after = self._neighbour(session.pk, event.at, before=False)
         if before is not None and after is not None and after.segment in VALID_SEGMENTS:
             return 0.0, ""
-        mark = Mark.of(event)
+        mark = self._mark(event)
         credited, segment = 0.0, ""
         if before is not None and before.type in PLAYING_TYPES:
             credited, segment = self._credit(session.pk, lesson, before, mark)
@@ -314,8 +380,8 @@ class Batch:
         """Judge the segment from ``start`` to ``end`` of one session; return the new credit it
         added and its outcome (see ``SegmentOutcome``)."""
         cfg = self.cfg
-        if not lesson.playable:
-            return 0.0, ""
+        if lesson.duration <= 0:
+            return 0.0, ""  # nothing to credit: a lesson without a declared duration
         wall = (end.at - start.at).total_seconds()
         media = end.end_position - start.position
         if media <= 0 or wall <= 0:
@@ -324,6 +390,12 @@ class Batch:
             return 0.0, SegmentOutcome.GAP  # the client stopped reporting: no credit for the silence
         if media > wall * cfg["ALLOWED_RATE"] * (1 + cfg["RATE_TOLERANCE"]):
             return 0.0, SegmentOutcome.SKIP  # faster than allowed
+        if not start.creditable:
+            return 0.0, SegmentOutcome.UNGRANTED  # a backlog segment without a valid grant (rule 9)
+        if lesson.attention_checks and any(
+            lapse.covers(start.at, end.at) for lapse in self.lapses.get(session_id, ())
+        ):
+            return 0.0, SegmentOutcome.UNATTENDED  # after a missed attention check, unconfirmed
         for span in self.spans:
             if span.session != session_id and span.started_at < end.at and span.ended_at > start.at:
                 return 0.0, SegmentOutcome.OVERLAP  # already credited for this wall-clock time elsewhere
@@ -337,13 +409,17 @@ class Batch:
             progress.intervals = [list(pair) for pair in merged]
             progress.credited_seconds = min(iv.total(merged), float(lesson.duration))
             self.day_totals[day] = self.day_totals.get(day, 0.0) + gained
-            if (
-                progress.completed_at is None
-                and lesson.duration > 0
-                and progress.credited_seconds >= lesson.completion_share * lesson.duration - 1e-6
-            ):
-                progress.completed_at = self.now
-                self.newly_completed_courses.add(lesson.course_id)
+            if progress.completed_at is None:
+                if progress.credited_seconds >= lesson.minimum - 1e-6 and (
+                    not lesson.own_rule or progress.content_completed_at is not None
+                ):
+                    progress.completed_at = self.now
+                    self.course_candidates.add(lesson.course_id)
+            elif not lesson.course_completed:
+                # More time on a completed lesson may be what the course's hours still need.
+                self.course_candidates.add(lesson.course_id)
+            if not lesson.required and not lesson.course_completed:
+                self.course_candidates.add(lesson.course_id)
         self._record_span(session_id, lesson, day, start.at, end.at, gained)
         if gained > 0:
             return gained, SegmentOutcome.CREDITED
@@ -433,15 +509,17 @@ class Batch:
                 reason=reason,
                 credited_seconds=credited,
                 segment=segment,
+                grant=event.grant,
                 ip=self.origin.ip,
                 user_agent=self.origin.user_agent[:300],
             )
         )
 
     def _complete_courses(self) -> None:
-        """Record the completion of each course whose required lessons are now all completed.
-        Runs after ``_save``, so the shared rule reads this batch's progress from the database."""
-        for course_id in sorted(self.newly_completed_courses):
+        """Record the completion of each course whose rule may now be met (a lesson completed, or
+        more time credited once its required lessons were). Runs after ``_save``, so the shared
+        rule reads this batch's progress from the database."""
+        for course_id in sorted(self.course_candidates):
             if course_completion_check(learner=self.learner, course_id=course_id, now=self.now):
                 self.outcome.completed_courses.append(course_id)
 
@@ -463,16 +541,29 @@ class Batch:
         # Study time is written on every heartbeat: waiting for the disk on each commit kept the
         # workers idle (docs/benchmarks.md). A completion goes into the archive in this
         # transaction, and that record waits for the disk.
-        if (statements or self.log) and self.cfg["ASYNC_COMMIT"] and not self.newly_completed_courses:
+        if (statements or self.log) and self.cfg["ASYNC_COMMIT"] and not self.course_candidates:
             statements += store.commit_without_flush()
         store.write(statements, self.log)
 
+
+# What a saved event needs to be a segment boundary (``Batch._row_mark``).
+MARK_FIELDS = (
+    "client_at",
+    "received_at",
+    "type",
+    "position",
+    "from_position",
+    "segment",
+    "grant",
+    "lesson_ref",
+)
 
 SESSION_FIELDS = (
     "started_at",
     "last_event_at",
     "last_event_type",
     "last_position",
+    "last_event_creditable",
     "superseded_at",
     "superseded_by_channel",
 )
@@ -482,6 +573,7 @@ PROGRESS_FIELDS = (
     "intervals",
     "credited_seconds",
     "completed_at",
+    "content_completed_at",
     "last_channel",
     "updated_at",
 )

@@ -12,6 +12,7 @@ from progress.models import Channel, EventType
 _CHANNELS = frozenset(Channel.values)
 _TYPES = frozenset(EventType.values)
 _MAX_ID = 2**63 - 1  # a database integer: larger numbers cannot name a lesson
+_MAX_GRANT = 64  # a grant is a short opaque string (progress.models.StudyGrant.token)
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class Event:
     from_position: float | None
     rate: float
     at: dt.datetime
+    grant: str = ""  # rule 9: the grant the client named, if any
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,9 @@ def parse_event(index: int, raw) -> Event | Malformed:
     at = _moment(raw.get("at"))
     rate = _number(raw.get("rate", 1.0))
     from_position = _number(raw.get("from")) if "from" in raw else None
+    grant = raw.get("grant", "")
+    if grant is None:
+        grant = ""
     valid = (
         event_id is not None
         and session is not None
@@ -91,6 +96,8 @@ def parse_event(index: int, raw) -> Event | Malformed:
         and rate > 0
         and (kind != EventType.SEEK or from_position is not None)
         and ("from" not in raw or from_position is not None)
+        and isinstance(grant, str)
+        and len(grant) <= _MAX_GRANT
     )
     if not valid:
         return Malformed(index, event_id, raw)
@@ -105,4 +112,5 @@ def parse_event(index: int, raw) -> Event | Malformed:
         from_position=from_position,
         rate=rate,
         at=at,
+        grant=grant,
     )

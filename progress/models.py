@@ -133,7 +133,9 @@ class PlaybackSession(models.Model):
     last_position = models.FloatField()
     last_event_creditable = models.BooleanField(
         default=True,
-        help_text=_("Whether a segment starting at the latest event may be credited (rule 9: live, or granted)."),
+        help_text=_(
+            "Whether a segment starting at the latest event may be credited (rule 9: live, or granted)."
+        ),
     )
     superseded_at = models.DateTimeField(null=True, blank=True)
     superseded_by_channel = models.CharField(max_length=10, blank=True)

@@ -1,7 +1,10 @@
 """Reads of progress, in the contract's LESSON_PROGRESS shape, shared by the API and the pushes."""
 
+from django.conf import settings
+
 from courses.models import CoursePage, Lesson
 from learners.models import Learner
+from progress.facts import lesson_minimum
 from progress.models import LessonProgress
 
 
@@ -42,20 +45,58 @@ def progress_for_lessons(learner: Learner, lessons: list[Lesson]) -> list[dict]:
 
 
 def course_progress_data(learner: Learner, course: CoursePage) -> dict:
+    """The course's progress with what is still missing: completion needs every required lesson
+    and the credited time to reach the required hours (``progress.completion``)."""
     lessons = list(course.lessons.order_by("sort_order", "id"))
     per_lesson = progress_for_lessons(learner, lessons)
     required = {lesson.pk for lesson in lessons if lesson.required}
     enrollment = learner.enrollments.filter(course=course).first()
+    credited = sum(item["credited_seconds"] for item in per_lesson)
+    done_required = sum(1 for item in per_lesson if item["completed"] and item["lesson"] in required)
     return {
         "course": course.pk,
-        "credited_seconds": round(sum(item["credited_seconds"] for item in per_lesson), 3),
+        "credited_seconds": round(credited, 3),
         "required_seconds": course.required_seconds,
         "completed_lessons": sum(1 for item in per_lesson if item["completed"]),
         "total_lessons": len(lessons),
         "required_lessons": len(required),
+        "missing_seconds": round(max(0.0, course.required_seconds - credited), 3),
+        "missing_lessons": len(required) - done_required,
         "completed": bool(enrollment and enrollment.completed_at),
         "completed_at": enrollment.completed_at.isoformat()
         if enrollment and enrollment.completed_at
         else None,
         "lessons": per_lesson,
     }
+
+
+def study_clock_start(progress: LessonProgress | None) -> float:
+    """Where a study clock (document, SCORM, quiz) starts: at the end of the time already
+    credited from the beginning, so the clock's seconds are new study time (rule 3 credits a
+    second once) and a position moved by an uncredited backlog cannot skip the rest."""
+    if progress is None or not progress.intervals:
+        return 0.0
+    start, end = progress.intervals[0]
+    return float(end) if start <= 0.5 else 0.0
+
+
+def study_clock_context(learner: Learner, lesson: Lesson) -> dict:
+    """What ``templates/progress/study_clock.html`` shows and the player needs."""
+    record = learner_lesson_progress(learner, lesson)
+    credited = float(record.credited_seconds) if record else 0.0
+    minimum = lesson_minimum(
+        lesson.kind, lesson.duration, lesson.course.completion_fraction(), lesson.minimum_seconds
+    )
+    return {
+        "start": study_clock_start(record),
+        "heartbeat_seconds": settings.PLAYER_HEARTBEAT_SECONDS,
+        "credited_display": f"{clock_text(credited)} / {clock_text(lesson.duration)}",
+        "minimum": minimum,
+        "waiting_for_time": bool(record and record.content_completed_at and not record.completed_at),
+    }
+
+
+def clock_text(seconds: float) -> str:
+    """``m:ss``, as the player shows durations."""
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes}:{secs:02d}"

@@ -8,6 +8,10 @@ needs in a fixed number of queries, applies the events in time order in memory, 
 bulk. Pushes to the learner's WebSocket connections go out after the commit.
 """
 
+import datetime as dt
+import secrets
+
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -16,9 +20,16 @@ from learners.models import Learner
 from progress.completion import course_completion_record
 from progress.crediting import Batch, BatchOutcome, Origin
 from progress.events import parse_event
-from progress.models import ATTENTION_TYPE, ProgressEvent
+from progress.models import ATTENTION_TYPE, AttentionLapse, AttentionOutcome, ProgressEvent, StudyGrant
 
-__all__ = ["BatchOutcome", "Origin", "attention_record", "course_completion_record", "events_record"]
+__all__ = [
+    "BatchOutcome",
+    "Origin",
+    "attention_record",
+    "course_completion_record",
+    "events_record",
+    "grant_issue",
+]
 
 
 def events_record(
@@ -55,10 +66,23 @@ def attention_record(
     position: float | None = None,
     origin: Origin | None = None,
 ) -> ProgressEvent:
-    """Log the outcome of an attention check (防挂机点名) in the evidence log. It credits
-    nothing and changes no progress: the player paused (and sent ``pause``) when the check
-    began, so no credited segment spans it. The outcome is kept in ``reason``."""
+    """Log the outcome of an attention check (防挂机点名) in the evidence log (the outcome is
+    kept in ``reason``). A ``missed`` check opens a lapse of the session: the crediting engine
+    credits none of that session's time from the check on, until a ``passed`` check of the same
+    session confirms the learner is back (the web player starts a new session instead, when the
+    learner presses play). So the server, not the browser, decides that a missed check counts."""
     origin = origin or Origin()
+    with transaction.atomic():
+        if outcome == AttentionOutcome.MISSED:
+            AttentionLapse.objects.create(learner=learner, session=session, lesson=lesson, missed_at=at)
+        else:
+            AttentionLapse.objects.filter(
+                learner=learner, session=session, confirmed_at__isnull=True, missed_at__lte=at
+            ).update(confirmed_at=at)
+        return _attention_log(learner, lesson, session, channel, outcome, at, position, origin)
+
+
+def _attention_log(learner, lesson, session, channel, outcome, at, position, origin) -> ProgressEvent:
     return ProgressEvent.objects.create(
         learner=learner,
         lesson_ref=lesson.pk,
@@ -73,4 +97,17 @@ def attention_record(
         segment="",
         ip=origin.ip,
         user_agent=(origin.user_agent or "")[:300],
+    )
+
+
+def grant_issue(*, learner: Learner, lesson: Lesson, now=None) -> StudyGrant:
+    """A grant for ``lesson`` (rule 9): time studied from now on may arrive later as a backlog
+    and still be credited. The caller checks that the learner is enrolled."""
+    now = now or timezone.now()
+    return StudyGrant.objects.create(
+        token=secrets.token_urlsafe(24),
+        learner=learner,
+        lesson=lesson,
+        issued_at=now,
+        expires_at=now + dt.timedelta(seconds=settings.PROGRESS["GRANT_SECONDS"]),
     )

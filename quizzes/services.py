@@ -17,7 +17,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from learners.models import Learner
-from progress.completion import lesson_completion_record
+from progress.completion import lesson_content_complete
 from progress.models import Channel
 from quizzes.models import Attempt, Question, QuestionKind, Quiz
 
@@ -262,7 +262,7 @@ def attempt_submit(
             attempt.save()
             completed = False
             if attempt.passed and quiz.lesson is not None:
-                completed = lesson_completion_record(
+                completed = lesson_content_complete(
                     learner=learner, lesson=quiz.lesson, channel=channel, now=now
                 )
     if overdue:

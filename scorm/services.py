@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from courses.models import Lesson, LessonKind
 from learners.models import Learner
-from progress.completion import lesson_completion_record
+from progress.completion import lesson_content_complete
 from scorm import cmi as cmi_model
 from scorm.models import ScormAttempt, ScormPackage
 from scorm.package import PackageInfo, refuse, validate_package
@@ -128,7 +128,7 @@ def attempt_save(*, learner: Learner, lesson: Lesson, version: str, cmi: dict, c
             attempt.completed_at = now
         attempt.save()
         if newly_completed:
-            lesson_completion_record(learner=learner, lesson=lesson, channel=channel, now=now)
+            lesson_content_complete(learner=learner, lesson=lesson, channel=channel, now=now)
     return attempt
 
 

@@ -17,6 +17,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_safe
 
+from progress.selectors import study_clock_context
 from scorm.cmi import launch_cmi
 from scorm.package import safe_member_name
 from scorm.selectors import learner_attempt, learner_is_enrolled, scorm_lesson
@@ -98,6 +99,9 @@ def launch(request, lesson_id: int):
             "package": package,
             "config": config,
             "runtime_js": f"vendor/scorm-again/{runtime}",
+            # Study time here is credited from the page's heartbeats, never from the package's
+            # own session_time (docs/progress.md, "Lesson kinds").
+            "clock": study_clock_context(learner, lesson),
         },
     )
 

@@ -1,5 +1,7 @@
 """Factories for test data. Wagtail pages are created through the page tree, published."""
 
+from decimal import Decimal
+
 import factory
 from django.contrib.auth.models import User
 from factory.django import DjangoModelFactory
@@ -79,7 +81,9 @@ def make_course(*, lessons=2, duration=600, publish=True, open_enrolment=True, *
         slug=fields.pop("slug", f"course-{number}"),
         occupation=occupation,
         level=fields.pop("level", Level.FIVE),
-        required_hours=fields.pop("required_hours", 8),
+        # By default what the lessons hold at the completion share (floored to 0.01 h), so that
+        # completing every lesson also covers the hours, as a well-made course would.
+        required_hours=fields.pop("required_hours", Decimal(int(lessons * duration * 0.9 / 36)) / 100),
         open_enrolment=open_enrolment,
         # Off unless a test asks: most tests are about other rules (new courses default to on).
         block_seek_ahead=fields.pop("block_seek_ahead", False),

@@ -190,7 +190,10 @@ def test_course_progress_lists_every_lesson(learner, learner_api):
     assert body["total_lessons"] == 3
     assert body["completed_lessons"] == 1
     assert body["completed"] is False
-    assert body["required_seconds"] == 8 * 3600
+    assert body["required_seconds"] == 252  # 0.07 h: 3 × 100 s at the 90 % share, floored
+    assert body["credited_seconds"] == 100
+    assert body["missing_seconds"] == 152
+    assert body["missing_lessons"] == 2
     assert [item["lesson"] for item in body["lessons"]] == list(
         course.lessons.order_by("sort_order").values_list("pk", flat=True)
     )

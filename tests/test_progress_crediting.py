@@ -312,24 +312,41 @@ def test_the_log_says_how_each_segment_was_judged(learner, learner_api, lesson):
     ]
 
 
-def test_a_lesson_completed_by_its_own_rule_completes_the_course_once(learner, course):
+def test_lessons_completed_by_their_own_rule_complete_the_course_once_its_hours_are_credited(
+    learner, learner_api
+):
+    from decimal import Decimal
+
+    from courses.models import Lesson
     from learners.models import Enrollment
-    from progress.completion import lesson_completion_record
+    from progress.completion import lesson_content_complete
 
+    course = make_course(lessons=2, duration=300, required_hours=Decimal("0.15"))  # 540 s
+    enroll(learner, course)
+    Lesson.objects.filter(course=course).update(kind="quiz")
     first, second = course.lessons.order_by("sort_order")
-    assert lesson_completion_record(learner=learner, lesson=first, channel="app") is True
-    assert lesson_completion_record(learner=learner, lesson=first) is False
-    assert Enrollment.objects.get(learner=learner, course=course).completed_at is None
-    assert lesson_completion_record(learner=learner, lesson=second) is True
-    assert Enrollment.objects.get(learner=learner, course=course).completed_at is not None
+    assert lesson_content_complete(learner=learner, lesson=first, channel="app") is True
+    assert lesson_content_complete(learner=learner, lesson=first) is False
     assert LessonProgress.objects.get(learner=learner, lesson=first).last_channel == "app"
+    assert lesson_content_complete(learner=learner, lesson=second) is True
+
+    def completed_at():
+        return Enrollment.objects.get(learner=learner, course=course).completed_at
+
+    assert completed_at() is None  # both quizzes passed, but no study time credited yet
+    send(learner_api, Player(first.pk).watch(0, 300, at=0))
+    assert completed_at() is None  # 300 s of the 540 s the course requires
+    send(learner_api, Player(second.pk).watch(0, 300, at=400))
+    assert completed_at() is not None
 
 
-def test_playback_events_never_credit_or_complete_a_quiz_lesson(learner, learner_api, course):
+def test_heartbeats_credit_time_in_a_quiz_but_never_complete_it(learner, learner_api, course):
+    """Time in a quiz is credited from the page's heartbeats, like reading a document; only a
+    passed attempt completes it (tests/test_lesson_kinds.py)."""
     quiz = course.lessons.order_by("sort_order").last()
     quiz.kind = "quiz"
     quiz.save()
     response = send(learner_api, Player(quiz.pk).watch(0, 600, at=0))
     assert set(statuses(response)) == {"accepted"}
-    assert credited(learner, quiz) == 0
+    assert credited(learner, quiz) == 600
     assert LessonProgress.objects.get(learner=learner, lesson=quiz).completed_at is None

@@ -6,10 +6,14 @@
  *   lesson) and is sent in order, in batches of at most 500; an event leaves the queue only when
  *   the server answered it (accepted, duplicate or rejected). A network error or a 5xx keeps it
  *   for the next try (the `online` event, the next event, page load).
+ * - Grants (contract rule 9): a grant is asked for when the page opens and named in every
+ *   event, so a queue that waited offline is still credited when it arrives.
  * - Resume: the player is set to the server's position before playback.
  * - Takeover: a `superseded` answer (or the socket's `takeover`) stops this device.
  * - Seeking ahead of the credited frontier is undone when the course blocks it.
  * - Attention checks (防挂机点名) when the course asks for them.
+ * - A study clock stands in for media on documents (started by a button), SCORM packages and
+ *   quizzes (running while the page is open and visible): time there is credited the same way.
  * - The page being hidden pauses playback. Window `blur` does not: WeChat fires it when its own
  *   menu opens, and pausing then would interrupt honest study. */
 (function () {
@@ -28,6 +32,8 @@
   var SEEK_TOLERANCE = 2;
   var QUEUE_KEY = "zbjn.progress-queue." + (data.user || "0") + "." + lessonId;
   var ATTENTION_KEY = "zbjn.attention-queue." + (data.user || "0");
+  var GRANT_KEY = "zbjn.grant." + (data.user || "0") + "." + lessonId;
+  var autostart = data.autostart === "1";
   var blockSeek = data.blockSeek === "1";
   var frontier = Number(data.frontier || 0);
   var session = null;
@@ -37,11 +43,12 @@
   var flushing = false;
   var retryTimer = null;
 
-  /* A document has no media element: a reading clock stands in for one. Its position is the
-   * seconds spent reading, up to the lesson's estimated reading time. */
+  /* A document, a SCORM package or a quiz has no media element: a study clock stands in for
+   * one. Its position is the seconds spent, up to the lesson's declared time. A document's clock
+   * runs while the learner keeps it started; the others' while the page is open and visible. */
   function readingClock(section) {
     var button = document.getElementById("reading-toggle");
-    if (!button) return null;
+    if (!button && section.dataset.autostart !== "1") return null;
     var clock = document.createElement("span");
     var timer = null;
     var lastTick = 0;
@@ -64,17 +71,17 @@
         fire("timeupdate");
         if (clock.currentTime >= clock.duration) { clock.paused = true; clock.ended = true; clearInterval(timer); fire("ended"); }
       }, 1000);
-      button.textContent = button.dataset.stop;
+      if (button) button.textContent = button.dataset.stop;
       fire("play");
     };
     clock.pause = function () {
       if (clock.paused) return;
       clock.paused = true;
       clearInterval(timer);
-      button.textContent = button.dataset.start;
+      if (button) button.textContent = button.dataset.start;
       fire("pause");
     };
-    button.addEventListener("click", function () { if (clock.paused) clock.play(); else clock.pause(); });
+    if (button) button.addEventListener("click", function () { if (clock.paused) clock.play(); else clock.pause(); });
     return clock;
   }
 
@@ -157,6 +164,23 @@
     }).catch(function () { flushing = false; retryLater(); });
   }
 
+  /* --- Grants (rule 9) ----------------------------------------------------------------- */
+  function currentGrant() {
+    try {
+      var stored = JSON.parse(localStorage.getItem(GRANT_KEY) || "null");
+      if (stored && stored.grant && Date.parse(stored.expires_at) > Date.now()) return stored.grant;
+    } catch (e) { /* unreadable: ask again */ }
+    return "";
+  }
+  function requestGrant() {
+    post("/api/v1/progress/grants/", {lesson: lessonId}).then(function (r) {
+      return r.status === 201 ? r.json() : null;
+    }).then(function (body) {
+      if (!body) return;
+      try { localStorage.setItem(GRANT_KEY, JSON.stringify(body)); } catch (e) { /* still live */ }
+    }).catch(function () { /* offline: the grant from an earlier visit, if any, still holds */ });
+  }
+
   function send(type, extra) {
     if (!session) return;
     var event = {
@@ -164,6 +188,8 @@
       position: Math.min(video.currentTime, video.duration || video.currentTime),
       rate: video.playbackRate, at: new Date().toISOString()
     };
+    var grant = currentGrant();
+    if (grant) event.grant = grant;
     for (var key in extra) event[key] = extra[key];
     lastPosition = event.position;
     queue = load(QUEUE_KEY);
@@ -212,6 +238,7 @@
   flush();
   flushAttention();
   if (!video) return;
+  requestGrant();
 
   /* Set the server's position before playback. A server without range requests makes the
    * media seekable only once it is buffered: try again as data arrives, until it holds. */
@@ -257,6 +284,13 @@
     lastPosition = video.currentTime;
   });
   video.addEventListener("ended", function () { send("ended"); stopHeartbeat(); session = null; });
+  if (autostart) {
+    // A SCORM package or a quiz: the clock runs while the page is open and visible.
+    document.addEventListener("visibilitychange", function () {
+      if (!document.hidden && video.paused && !video.ended) video.play();
+    });
+    if (!document.hidden) video.play();
+  }
 
   /* --- Attention checks (防挂机点名) --------------------------------------------------------
    * After a random stretch of playing time (0.5× to 1.5× the course's period) playback pauses
