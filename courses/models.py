@@ -255,6 +255,12 @@ class CoursePage(RoutablePageMixin, Page):
         learner = getattr(request.user, "learner", None) if request.user.is_authenticated else None
         if learner is not None:
             context["enrolled"] = learner.enrollments.filter(course=self).exists()
+        if context["enrolled"]:
+            from progress.selectors import course_progress_data, progress_percent
+
+            mine = course_progress_data(learner, self)
+            percent = progress_percent(mine["credited_seconds"], mine["required_seconds"], mine["completed"])
+            context["my_progress"] = {**mine, "percent": percent}
         return context
 
     @path("lessons/<int:lesson_id>/", name="lesson")
@@ -376,6 +382,15 @@ class Lesson(Orderable):
             if info.duration:
                 self.duration = info.duration
             self.pages = info.pages
+        if self.kind == LessonKind.SCORM and not self.duration:
+            # Its study time is credited from heartbeats up to this, and its minimum derives from it.
+            raise ValidationError(
+                {
+                    "duration": _(
+                        "请填写课件的预计学习时长（秒）。Declare the package's study time in seconds."
+                    )
+                }
+            )
         needs_file = self.kind in (LessonKind.VIDEO, LessonKind.AUDIO, LessonKind.DOCUMENT, LessonKind.SCORM)
         if needs_file and not self.media:
             raise ValidationError({"media": _("这类课时需要上传文件。Upload the lesson's file.")})

@@ -11,6 +11,7 @@ def learning_overview(learner: Learner, request) -> dict:
     from courses.models import Lesson
     from institutions import selectors as institution_selectors
     from progress.models import LessonProgress
+    from progress.selectors import progress_percent
 
     enrollments = list(
         Enrollment.objects.filter(learner=learner).select_related("course").order_by("-enrolled_at", "-id")
@@ -42,16 +43,21 @@ def learning_overview(learner: Learner, request) -> dict:
         course = enrollment.course
         required = course.required_seconds
         seconds = credited[course.pk]
+        required_lessons = {pk for pk, is_required in lessons[course.pk] if is_required}
+        completed = enrollment.completed_at is not None
         courses.append(
             {
                 "course": course,
                 "url": course.get_url(request=request),
-                "credited_hours": seconds / 3600,
-                "required_hours": required / 3600,
-                "percent": min(100, round(100 * seconds / required)) if required else 0,
+                # The same numbers as GET /api/v1/progress/courses/{id}/ (progress.selectors).
+                "credited_seconds": seconds,
+                "required_seconds": required,
+                "missing_seconds": max(0.0, required - seconds),
+                "missing_lessons": len(required_lessons - done[course.pk]),
+                "percent": progress_percent(seconds, required, completed),
                 "completed_lessons": len(done[course.pk]),
                 "total_lessons": len(lessons[course.pk]),
-                "completed": enrollment.completed_at is not None,
+                "completed": completed,
             }
         )
     resume = None

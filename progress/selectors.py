@@ -100,3 +100,13 @@ def clock_text(seconds: float) -> str:
     """``m:ss``, as the player shows durations."""
     minutes, secs = divmod(int(seconds), 60)
     return f"{minutes}:{secs:02d}"
+
+
+def progress_percent(credited_seconds: float, required_seconds: float, completed: bool) -> int:
+    """A course's progress bar: credited against required time, rounded down, so the bar is full
+    only for a completed course."""
+    if completed:
+        return 100
+    if not required_seconds:
+        return 0
+    return min(99, int(100 * credited_seconds / required_seconds))

@@ -117,7 +117,9 @@ def test_my_learning_shows_courses_progress_resume_and_assignments(client, learn
     assert response.status_code == 200
     html = response.content.decode()
     assert "养老护理员（五级）" in html and "中式烹调师（五级）" in html and "别人的课程" not in html
-    assert "0.5 / 1.0" in html  # 1800 s of 3600 s required
+    assert "已计学时 30 分钟 / 要求 1 小时 0 分钟" in html  # 1800 s of 3600 s required
+    assert 'aria-valuenow="50"' in html
+    assert "距结业还差 学时 30 分钟， 1 个必修课时" in html
     assert "课时 1 / 2" in html and "课时 0 / 3" in html
     assert "2026年养老护理员第3期" in html
     resume = re.search(r'<a class="button" id="resume" href="([^"]+)"', html).group(1)

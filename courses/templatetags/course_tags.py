@@ -12,3 +12,19 @@ def minutes(seconds) -> str:
     except (TypeError, ValueError):
         return ""
     return _("%(n)d 分钟") % {"n": value}
+
+
+@register.filter
+def study_time(seconds) -> str:
+    """Study time as people say it: 44 秒, 12 分钟, 3 小时 5 分钟. Rounded down, so credited time
+    is never shown as more than it is."""
+    try:
+        total = max(0, int(float(seconds)))
+    except (TypeError, ValueError):
+        return ""
+    if total < 60:
+        return _("%(n)d 秒") % {"n": total}
+    hours, rest = divmod(total, 3600)
+    if not hours:
+        return _("%(n)d 分钟") % {"n": rest // 60}
+    return _("%(h)d 小时 %(m)d 分钟") % {"h": hours, "m": rest // 60}
