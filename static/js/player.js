@@ -165,14 +165,20 @@
   }
 
   /* --- Grants (rule 9) ----------------------------------------------------------------- */
-  function currentGrant() {
+  var DAY_MS = 24 * 3600 * 1000;
+  function storedGrant() {
     try {
       var stored = JSON.parse(localStorage.getItem(GRANT_KEY) || "null");
-      if (stored && stored.grant && Date.parse(stored.expires_at) > Date.now()) return stored.grant;
+      if (stored && stored.grant && Date.parse(stored.expires_at) > Date.now()) return stored;
     } catch (e) { /* unreadable: ask again */ }
-    return "";
+    return null;
   }
+  function currentGrant() { var stored = storedGrant(); return stored ? stored.grant : ""; }
+  /* A grant covers the time after it was issued, until it expires: one with more than a day
+   * left serves this visit too, so opening a lesson does not write a new one every time. */
   function requestGrant() {
+    var stored = storedGrant();
+    if (stored && Date.parse(stored.expires_at) - Date.now() > DAY_MS) return;
     post("/api/v1/progress/grants/", {lesson: lessonId}).then(function (r) {
       return r.status === 201 ? r.json() : null;
     }).then(function (body) {
