@@ -1,7 +1,10 @@
 """Every 4xx answer carries a human-readable ``detail`` (contract: Conventions)."""
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from rest_framework import status
+from rest_framework.exceptions import APIException
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -16,7 +19,18 @@ def _first_message(errors) -> str:
     return str(errors)
 
 
+class PayloadTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_large"
+
+
 def exception_handler(exc, context):
+    if isinstance(exc, RequestDataTooBig):
+        # Django's own answer would be its HTML 400 page; an API client is owed JSON.
+        exc = PayloadTooLarge(
+            f"请求内容过大（上限 {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} 字节）。"
+            f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes: send less."
+        )
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # Django's handler500 answers, without leaking the exception text.

@@ -19,9 +19,17 @@ def cjk_tokens(text: str) -> str:
     return _SPACES.sub(" ", _HAN.sub(r" \1 ", text or "")).strip()
 
 
+# Anything but letters, digits and Han characters: quotes, brackets, "*", "^", control
+# characters. SQLite's full-text syntax gives them meaning ("unterminated string" for a lone ").
+_NOT_WORD = re.compile(r"[^\w]|_", re.UNICODE)
+
+
 def search_query(text: str):
-    """A Wagtail query for the user's text: Han characters as a phrase, other words as given."""
-    tokens = cjk_tokens(text)
+    """A Wagtail query for the user's text: Han characters as a phrase, other words as given.
+
+    Only words are kept, lower-cased: punctuation is not searchable anyway, and FTS5 reads
+    upper-case ``OR``/``AND``/``NOT``/``NEAR`` as operators (matching ignores case)."""
+    tokens = cjk_tokens(_NOT_WORD.sub(" ", text or "").lower())
     if not tokens:
         return None
     return Phrase(tokens) if _HAN.search(text) else tokens

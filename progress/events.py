@@ -51,7 +51,10 @@ def _uuid(value) -> uuid.UUID | None:
 def _number(value) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        return None
     return number if math.isfinite(number) else None
 
 
@@ -64,6 +67,12 @@ def _moment(value) -> dt.datetime | None:
         return None
     if moment is None or moment.tzinfo is None:  # the contract requires a time zone
         return None
+    try:
+        # 9999-12-31T23:59:59-12:00 parses, but is past the last moment a datetime can hold in
+        # UTC (and 0001-01-01T00:00:00+14:00 before the first): comparing it would overflow.
+        moment.astimezone(dt.UTC)
+    except OverflowError:
+        return None
     return moment
 
 
@@ -73,8 +82,9 @@ def parse_event(index: int, raw) -> Event | Malformed:
     event_id = _uuid(raw.get("id"))
     session = _uuid(raw.get("session"))
     lesson = raw.get("lesson")
-    channel = raw.get("channel")
-    kind = raw.get("type")
+    # Only strings can be a channel or a type (a list or an object cannot even be looked up).
+    channel = raw.get("channel") if isinstance(raw.get("channel"), str) else None
+    kind = raw.get("type") if isinstance(raw.get("type"), str) else None
     position = _number(raw.get("position"))
     at = _moment(raw.get("at"))
     rate = _number(raw.get("rate", 1.0))

@@ -13,11 +13,12 @@ district, the bureau and auditors. A class outside the user's reach is a 404.
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.parsers import SafeJSONParser
 from api.serializers import DetailSerializer
 from institutions import roles
 from institutions.models import TrainingClass
@@ -141,7 +142,7 @@ class RosterConfirmView(APIView):
     """Import a previewed roster: every row, or none."""
 
     permission_classes = [IsAuthenticated, IsClassReader]
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    parser_classes = [SafeJSONParser, FormParser, MultiPartParser]
 
     @extend_schema(
         request=inline_serializer("RosterConfirm", {"checksum": serializers.CharField(required=False)}),

@@ -1,14 +1,13 @@
 """Excel files: the dashboard export and the roster template. ID numbers and phones in the
 export are masked, as in every listing."""
 
-import io
-
 from django.utils import timezone, translation
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from common.spreadsheets import workbook_bytes
 from learners.models import District, TargetGroup
 from rosters.parsing import HEADER_LABELS
 
@@ -32,12 +31,6 @@ DASHBOARD_COLUMNS = (
 
 def _local(value) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
-
-
-def _save(workbook: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def dashboard_xlsx(dashboard: dict) -> bytes:
@@ -81,7 +74,7 @@ def dashboard_xlsx(dashboard: dict) -> bytes:
         )
         sheet.cell(row=sheet.max_row, column=8).number_format = "0%"
     sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
-    return _save(workbook)
+    return workbook_bytes(workbook)
 
 
 def roster_xlsx(rows: list[list] = ()) -> bytes:
@@ -136,4 +129,4 @@ def roster_xlsx(rows: list[list] = ()) -> bytes:
         notes.append([line])
     notes.column_dimensions["A"].width = 90
     sheet.freeze_panes = "A2"
-    return _save(workbook)
+    return workbook_bytes(workbook)

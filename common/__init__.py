@@ -1,0 +1,1 @@
+"""The ground floor: small helpers every app may use. Imports no app of the project."""

