@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
@@ -45,16 +44,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-    from django.views.decorators.clickjacking import xframe_options_sameorigin
-    from django.views.static import serve
-
-    # Local media in development; documents are shown in a same-origin frame on lesson pages.
-    urlpatterns += static(
-        settings.MEDIA_URL, xframe_options_sameorigin(serve), document_root=settings.MEDIA_ROOT
-    )
-
+# Local media (MEDIA_URL) is served by config.media.LocalMediaMiddleware, with byte ranges.
 urlpatterns += [path("", include(wagtail_urls))]
 
 

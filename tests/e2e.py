@@ -22,33 +22,11 @@ PHONE = {
 }
 
 
-def serve_media_with_ranges(context, media_root: Path, media_url: str = "/media/") -> None:
-    """Answer the browser's media requests as the production media origin (S3 or a CDN) does:
-    with byte ranges. Django's live-server media handler sends whole files only, and Chromium
-    cannot seek in a video it cannot fetch by range. Use it on a context whose service workers
-    are blocked (Playwright does not route requests a service worker makes)."""
-    import mimetypes
-    import re
-    from urllib.parse import unquote, urlparse
+def media_through_the_app(monkeypatch) -> None:
+    """Send the live server's media requests to the application, as under ``make run``, where
+    ``config.media.LocalMediaMiddleware`` answers them with byte ranges. pytest-django's live
+    server otherwise answers them itself, before any middleware, with Django's static ``serve``
+    view: whole files only, in which Chromium cannot seek."""
+    from django.test.testcases import _MediaFilesHandler
 
-    def handle(route, request):
-        path = media_root / unquote(urlparse(request.url).path.removeprefix(media_url))
-        if not path.is_file():
-            return route.continue_()
-        data = path.read_bytes()
-        size = len(data)
-        headers = {
-            "Accept-Ranges": "bytes",
-            "Content-Type": mimetypes.guess_type(path.name)[0] or "application/octet-stream",
-        }
-        wanted = re.fullmatch(r"bytes=(\d*)-(\d*)", request.headers.get("range", "").strip())
-        if not wanted or not (wanted[1] or wanted[2]):
-            return route.fulfill(status=200, headers=headers, body=data)
-        if wanted[1]:
-            start, end = int(wanted[1]), min(int(wanted[2]) if wanted[2] else size - 1, size - 1)
-        else:  # the last N bytes
-            start, end = max(0, size - int(wanted[2])), size - 1
-        headers["Content-Range"] = f"bytes {start}-{end}/{size}"
-        return route.fulfill(status=206, headers=headers, body=data[start : end + 1])
-
-    context.route(f"**{media_url}**", handle)
+    monkeypatch.setattr(_MediaFilesHandler, "_should_handle", lambda self, path: False)

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from progress.models import LessonProgress, ProgressEvent
-from tests.e2e import ARTIFACTS, CHROMIUM, DESKTOP, PHONE, serve_media_with_ranges
+from tests.e2e import ARTIFACTS, CHROMIUM, DESKTOP, PHONE, media_through_the_app
 from tests.factories import make_course, valid_id_number
 
 pytestmark = [
@@ -18,6 +18,12 @@ pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason=f"needs Chromium at {CHROMIUM} for Playwright"),
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
+
+
+@pytest.fixture(autouse=True)
+def _media_through_the_app(monkeypatch):
+    """The live server's media requests reach config.media (byte ranges), as under make run."""
+    media_through_the_app(monkeypatch)
 
 
 def video_course(**fields):
@@ -83,9 +89,7 @@ def position(page) -> float:
     return page.evaluate("document.getElementById('player').currentTime")
 
 
-def test_a_desktop_learner_studies_offline_resumes_elsewhere_and_is_taken_over(
-    browser, live_server, settings
-):
+def test_a_desktop_learner_studies_offline_resumes_elsewhere_and_is_taken_over(browser, live_server):
     course, lesson = video_course(title="养老护理员（五级）")
     page = browser(DESKTOP)
     page.goto(live_server.url + "/")
@@ -116,9 +120,10 @@ def test_a_desktop_learner_studies_offline_resumes_elsewhere_and_is_taken_over(
     page.evaluate("document.getElementById('player').pause()")
     paused_at = position(page)
     assert eventually(lambda: abs(LessonProgress.objects.get(lesson=lesson).position - paused_at) < 0.5)
-    # The second device fetches media by byte range, as it does from S3 in production.
-    other = browser({**DESKTOP, "service_workers": "block"})
-    serve_media_with_ranges(other.context, settings.MEDIA_ROOT)
+    # The second device fetches the video by byte range from the server itself (config.media).
+    other = browser(DESKTOP)
+    media_statuses = []
+    other.on("response", lambda r: "/media/" in r.url and media_statuses.append(r.status))
     other.goto(f"{live_server.url}/accounts/login/?next={course.url}lessons/{lesson.pk}/")
     other.fill("#id_username", "wangxl-desktop")
     other.fill("#id_password", "pass-word-123")
@@ -131,6 +136,7 @@ def test_a_desktop_learner_studies_offline_resumes_elsewhere_and_is_taken_over(
     # The player itself stands at that second before anything is played.
     assert eventually(lambda: abs(position(other) - paused_at) <= 1), (position(other), paused_at)
     assert other.evaluate("document.getElementById('player').paused")
+    assert 206 in media_statuses, media_statuses
     shot(other, "resumed-elsewhere-desktop")
 
     # The first device plays on, the second starts: the first stops with a notice (over HTTP:
