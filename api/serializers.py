@@ -3,7 +3,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from courses.models import CoursePage, Lesson, LessonKind
-from learners.models import Enrollment, Learner
+from learners.models import Enrollment, Learner, VerificationStatus
 
 
 class OccupationField(serializers.Serializer):
@@ -133,6 +133,10 @@ class MeSerializer(serializers.Serializer):
     district = serializers.SerializerMethodField()
     target_group = serializers.SerializerMethodField()
     verified = serializers.SerializerMethodField()
+    verification_status = serializers.SerializerMethodField(
+        help_text="the real-name check: pending, verified, rejected or unavailable; a certificate "
+        "is issued only once verified"
+    )
     enrollments = serializers.SerializerMethodField()
 
     def _learner(self, user) -> Learner | None:
@@ -161,6 +165,11 @@ class MeSerializer(serializers.Serializer):
     def get_verified(self, user) -> bool:
         learner = self._learner(user)
         return bool(learner and learner.verified)
+
+    @extend_schema_field(serializers.ChoiceField(choices=VerificationStatus.choices, allow_null=True))
+    def get_verification_status(self, user) -> str | None:
+        learner = self._learner(user)
+        return learner.verification_status if learner else None
 
     def get_enrollments(self, user) -> list[dict]:
         learner = self._learner(user)

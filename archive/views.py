@@ -1,11 +1,12 @@
 """Pages of the archive: "我的档案" for the learner, and the public certificate check."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import Http404
 from django.template.response import TemplateResponse
 
 from archive import selectors
+from courses.models import CertificateType, CoursePage
 
 
 @login_required
@@ -14,6 +15,7 @@ def my_archive(request):
     if learner is None:
         raise PermissionDenied("只有注册学员有培训档案。Only registered learners have a training archive.")
     entries = list(selectors.learner_archive(learner))
+    _mark_held_certificates(learner, entries)
     return TemplateResponse(
         request,
         "archive/my_archive.html",
@@ -23,6 +25,29 @@ def my_archive(request):
             "total_hours": sum(entry.credited_hours for entry in entries),
         },
     )
+
+
+def _mark_held_certificates(learner, entries: list) -> None:
+    """Set ``certificate_held`` on the entries whose course gives a certificate that waits for
+    the learner's real-name verification (archive.services.archive_entry_record): one query,
+    and only for an unverified learner with entries lacking a certificate."""
+    without = [entry for entry in entries if not _has_certificate(entry)]
+    held: set[int] = set()
+    if without and not learner.verified:
+        held = set(
+            CoursePage.objects.filter(pk__in={entry.course_id for entry in without})
+            .exclude(certificate_type=CertificateType.NONE)
+            .values_list("pk", flat=True)
+        )
+    for entry in entries:
+        entry.certificate_held = entry.course_id in held and not _has_certificate(entry)
+
+
+def _has_certificate(entry) -> bool:
+    try:
+        return entry.certificate is not None
+    except ObjectDoesNotExist:
+        return False
 
 
 def certificate_verify(request, number: str):

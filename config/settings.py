@@ -286,6 +286,34 @@ if not DEBUG and not (FIELD_ENCRYPTION_KEYS and FIELD_HASH_KEY):
         "DJANGO_DEBUG is off: they protect learners' ID numbers and phones at rest."
     )
 
+# --- Identity verification (learners/verification.py) ----------------------------------------
+# The real-name check run after registration and roster activation. Default provider: the HTTP
+# service when IDENTITY_VERIFICATION_URL is set; otherwise the offline development backend in
+# debug, and in production staff confirmation in person only (never the development backend,
+# which would verify anyone whose ID number has a valid check digit).
+IDENTITY_VERIFICATION_URL = env_str("IDENTITY_VERIFICATION_URL", "") or ""
+IDENTITY_VERIFICATION_TOKEN = env_secret("IDENTITY_VERIFICATION_TOKEN") or ""
+IDENTITY_VERIFICATION_TIMEOUT = env_float("IDENTITY_VERIFICATION_TIMEOUT", 5.0)
+IDENTITY_VERIFICATION_PROVIDER = env_str("IDENTITY_VERIFICATION_PROVIDER", "") or ""
+if not IDENTITY_VERIFICATION_PROVIDER and IDENTITY_VERIFICATION_URL:
+    IDENTITY_VERIFICATION_PROVIDER = "learners.verification.HttpBackend"
+elif not IDENTITY_VERIFICATION_PROVIDER:
+    IDENTITY_VERIFICATION_PROVIDER = "learners.verification." + (
+        "DevelopmentBackend" if DEBUG else "StaffConfirmationOnly"
+    )
+# Names the development backend reports as not matching their ID number (comma-separated).
+IDENTITY_DEV_REJECT_NAMES = env_list("IDENTITY_DEV_REJECT_NAMES", ["冒名顶替"])
+if IDENTITY_VERIFICATION_TIMEOUT <= 0:
+    raise ImproperlyConfigured("IDENTITY_VERIFICATION_TIMEOUT must be a positive number of seconds.")
+if IDENTITY_VERIFICATION_URL and not IDENTITY_VERIFICATION_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(
+        f"IDENTITY_VERIFICATION_URL must be an http(s) URL, got {IDENTITY_VERIFICATION_URL!r}"
+    )
+if IDENTITY_VERIFICATION_PROVIDER.endswith(".HttpBackend") and not IDENTITY_VERIFICATION_URL:
+    raise ImproperlyConfigured(
+        "IDENTITY_VERIFICATION_PROVIDER is the HTTP backend: set IDENTITY_VERIFICATION_URL."
+    )
+
 # --- Courseware uploads ----------------------------------------------------------------------
 SCORM_MAX_UPLOAD_BYTES = env_int("SCORM_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
 SCORM_MAX_UNPACKED_BYTES = env_int("SCORM_MAX_UNPACKED_BYTES", 1024 * 1024 * 1024)

@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from institutions.models import Assignment, TrainingClass
+from learners.models import VerificationStatus
 
 # Ids sent by clients stay within a 64-bit key: a larger number is a 400, never a database error.
 MAX_ID = 2**63 - 1
@@ -150,6 +151,15 @@ class MemberSerializer(serializers.Serializer):
     phone = serializers.CharField(source="learner.masked_phone")
     district = serializers.CharField(source="learner.district")
     verified = serializers.BooleanField(source="learner.verified")
+    verification_status = serializers.ChoiceField(
+        source="learner.verification_status",
+        choices=VerificationStatus.choices,
+        help_text="the real-name check: pending, verified, rejected or unavailable (staff then confirm in person)",
+    )
+    verification_detail = serializers.CharField(
+        source="learner.verification_detail",
+        help_text="why, in words (Chinese first), e.g. 姓名与身份证号不一致",
+    )
     joined_at = serializers.DateTimeField()
     credited_seconds = serializers.FloatField()
     required_seconds = serializers.IntegerField()

@@ -63,6 +63,15 @@ class Education(models.TextChoices):
     POSTGRADUATE = "postgraduate", _("研究生")
 
 
+class VerificationStatus(models.TextChoices):
+    """The outcome of the real-name check of a learner (learners.verification)."""
+
+    PENDING = "pending", _("待核验")
+    VERIFIED = "verified", _("已核验")
+    REJECTED = "rejected", _("核验未通过")
+    UNAVAILABLE = "unavailable", _("核验服务暂不可用")
+
+
 phone_validator = RegexValidator(
     r"^1[3-9]\d{9}$", _("Enter an 11-digit mainland mobile number, e.g. 13912345678.")
 )
@@ -96,6 +105,17 @@ class Learner(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     verification_method = models.CharField(_("verification method"), max_length=30, blank=True)
+    # The last outcome of the real-name check (learners.verification) or of staff confirmation:
+    # ``verified`` is True exactly when this is "verified"; a rejection or an unavailable service
+    # leaves the learner unverified until staff confirm them in person.
+    verification_status = models.CharField(
+        _("verification status"),
+        max_length=12,
+        choices=VerificationStatus.choices,
+        default=VerificationStatus.PENDING,
+    )
+    verification_detail = models.CharField(_("verification detail"), max_length=200, blank=True)
+    verification_checked_at = models.DateTimeField(_("verification checked at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = LearnerQuerySet.as_manager()
@@ -117,6 +137,12 @@ class Learner(models.Model):
             self.sex = sex_from_id(self.id_number)
         except (ValueError, IndexError):
             pass  # an invalid number never passes validation; nothing to derive
+        # ``verified`` and the status agree whoever saves the row (staff, a provider, a seed, the
+        # admin taking a verification back).
+        if self.verified:
+            self.verification_status = VerificationStatus.VERIFIED
+        elif self.verification_status == VerificationStatus.VERIFIED:
+            self.verification_status = VerificationStatus.PENDING
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and {"id_number", "phone"} & set(update_fields):
             kwargs["update_fields"] = set(update_fields) | {
@@ -125,6 +151,8 @@ class Learner(models.Model):
                 "birth_date",
                 "sex",
             }
+        if kwargs.get("update_fields") is not None and "verified" in kwargs["update_fields"]:
+            kwargs["update_fields"] = set(kwargs["update_fields"]) | {"verification_status"}
         super().save(*args, **kwargs)
 
     @property

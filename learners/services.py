@@ -6,7 +6,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from courses.models import CoursePage
-from learners.models import Enrollment, Learner, RevealLog
+from learners.models import Enrollment, Learner, RevealLog, VerificationStatus
+from learners.signals import learner_verified
 
 
 class EnrollmentRefused(Exception):
@@ -47,11 +48,15 @@ def learner_register(
 ) -> Learner:
     """Create the account and its real-name learner profile together (validated by
     learners.forms.RegistrationForm). One person, one account: a concurrent second registration
-    with the same ID number loses on the unique hash and gets the same clear error."""
+    with the same ID number loses on the unique hash and gets the same clear error.
+
+    The real-name check (``learners.verification``) runs once the learner is committed, so a
+    slow or unavailable provider never blocks or undoes a registration; a roster import that
+    calls this in its own transaction has its learners checked after it commits."""
     try:
         with transaction.atomic():
             user = User.objects.create_user(username=username, password=password)
-            return Learner.objects.create(
+            learner = Learner.objects.create(
                 user=user,
                 real_name=real_name,
                 id_number=id_number,
@@ -61,6 +66,8 @@ def learner_register(
                 employer=employer,
                 education=education,
             )
+            identity_check_after_commit(learner)
+            return learner
     except IntegrityError:
         if User.objects.filter(username=username).exists():
             raise ValidationError({"username": ["该用户名已被使用。This username is taken."]}) from None
@@ -69,16 +76,91 @@ def learner_register(
         ) from None
 
 
+STAFF_DETAIL = "培训机构工作人员现场核验身份证。Confirmed in person by institution staff."
+
+
 def learner_verify(
     *, learner: Learner, verified_by: User | None, method: str = "staff", note: str = ""
 ) -> Learner:
     """Record that the learner's identity was confirmed (by institution staff against the ID
-    card, or by an external provider: see learners.verification)."""
+    card, or by an external provider: see learners.verification), and send ``learner_verified``
+    in the same transaction (the archive then issues the certificates it held back).
+
+    The UPDATE takes the learner's row lock, which the archive also takes before it decides
+    whether a new completion gets its certificate: so a completion and a verification racing
+    each other never leave a certificate unissued."""
+    now = timezone.now()
     learner.verified = True
-    learner.verified_at = timezone.now()
+    learner.verified_at = now
     learner.verified_by = verified_by
     learner.verification_method = method[:30]
-    learner.save(update_fields=["verified", "verified_at", "verified_by", "verification_method"])
+    learner.verification_status = VerificationStatus.VERIFIED
+    learner.verification_detail = (note or "").strip()[:200] or (
+        STAFF_DETAIL if verified_by is not None else ""
+    )
+    learner.verification_checked_at = now
+    with transaction.atomic():
+        learner.save(
+            update_fields=[
+                "verified",
+                "verified_at",
+                "verified_by",
+                "verification_method",
+                "verification_status",
+                "verification_detail",
+                "verification_checked_at",
+            ]
+        )
+        learner_verified.send(sender=Learner, learner=learner, method=learner.verification_method)
+    return learner
+
+
+def learner_verification_record(*, learner: Learner, status: str, method: str, detail: str = "") -> Learner:
+    """Store the outcome of an automatic real-name check. "verified" verifies the learner
+    (``learner_verify``); "rejected" or "unavailable" is kept for staff to see, and never takes
+    back a verification already made (staff confirmation in person stays the fallback)."""
+    if status == VerificationStatus.VERIFIED:
+        return learner_verify(learner=learner, verified_by=None, method=method, note=detail)
+    now = timezone.now()
+    fields = {
+        "verification_status": status,
+        "verification_method": method[:30],
+        "verification_detail": (detail or "").strip()[:200],
+        "verification_checked_at": now,
+    }
+    # Conditional: a staff confirmation that landed meanwhile is not overwritten.
+    if Learner.objects.filter(pk=learner.pk, verified=False).update(**fields):
+        for name, value in fields.items():
+            setattr(learner, name, value)
+    return learner
+
+
+def identity_check_after_commit(learner: Learner) -> None:
+    """Queue the learner's real-name check for when the current transaction commits (at once
+    outside one). A queueing failure is logged and never fails the caller: the learner stays
+    pending, and staff can still confirm them in person."""
+    learner_id = learner.pk
+
+    def enqueue():
+        from learners.verification import identity_check_task
+
+        identity_check_task.enqueue(learner_id)
+
+    transaction.on_commit(enqueue, robust=True)
+
+
+def learner_activate(*, learner: Learner, password: str) -> Learner:
+    """The owner of an account created from a roster sets their password (learners.forms.
+    ActivationForm checked who they are). A learner whose real-name check has not answered yet
+    (pending, or the provider was unavailable) is checked again."""
+    user = learner.user
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    if not learner.verified and learner.verification_status in (
+        VerificationStatus.PENDING,
+        VerificationStatus.UNAVAILABLE,
+    ):
+        identity_check_after_commit(learner)
     return learner
 
 

@@ -12,7 +12,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from learners import login_guard
 from learners.forms import ActivationForm, RegistrationForm
 from learners.selectors import learning_overview
-from learners.services import learner_register
+from learners.services import learner_activate, learner_register
 
 
 @sensitive_post_parameters("password", "id_number", "phone")
@@ -36,16 +36,16 @@ def register(request):
 @sensitive_post_parameters("password", "id_number", "phone")
 def activate(request):
     """An account created from an institution's roster is activated by its owner: ID number and
-    phone must match, then they set a password. Failures count towards the login lockout."""
+    phone must match, then they set a password (and a real-name check that has not answered yet
+    runs again). Failures count towards the login lockout."""
     form = ActivationForm(data=request.POST or None)
     locked = False
     if request.method == "POST":
         key = f"activate:{request.POST.get('id_number', '')}"
         locked = login_guard.is_locked(key)
         if not locked and form.is_valid():
-            user = form.learner.user
-            user.set_password(form.cleaned_data["password"])
-            user.save(update_fields=["password"])
+            learner = learner_activate(learner=form.learner, password=form.cleaned_data["password"])
+            user = learner.user
             login_guard.record_success(key)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return TemplateResponse(request, "registration/activated.html", {"username": user.get_username()})

@@ -17,6 +17,12 @@ from tests.progress_helpers import Player, send
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture
+def learner(db):
+    """Only a real-name verified learner is certified (unverified ones: tests/test_verification.py)."""
+    return LearnerFactory(verified=True)
+
 ARCHIVE_URL = "/api/v1/me/archive/"
 
 
