@@ -41,6 +41,10 @@ class ArchiveEntry(models.Model):
     def credited_hours(self) -> float:
         return self.credited_seconds / 3600
 
+    @property
+    def required_seconds(self) -> int:
+        return int(self.required_hours * 3600)
+
 
 class Certificate(models.Model):
     """A certificate issued on completion. Its number is random (it cannot be guessed from

@@ -22,7 +22,7 @@ def my_archive(request):
         {
             "learner": learner,
             "entries": entries,
-            "total_hours": sum(entry.credited_hours for entry in entries),
+            "total_seconds": sum(entry.credited_seconds for entry in entries),
         },
     )
 

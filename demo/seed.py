@@ -32,7 +32,7 @@ from institutions.demo import seed_institutions
 from learners.identity import id_check_char
 from learners.models import District, Learner, TargetGroup
 from learners.services import enrollment_create
-from progress.services import Origin, events_record
+from progress.services import Origin, events_record, grant_issue
 from quizzes.demo import seed_quizzes
 from scorm.demo import seed_scorm
 from teachers.demo import seed_teachers
@@ -73,6 +73,11 @@ class DemoCourse:
     title: str
     occupation_code: str
     level: str
+    # Required hours, to 0.01 h: what the course's required lessons hold (their durations as read
+    # from their files) at the completion share (90 %), rounded down, as tests/factories.py's
+    # make_course does: a learner who completes every required lesson has also covered the hours,
+    # whether they stop at 90 % of each or study it fully. tests/test_seed.py checks the rule
+    # against the seeded lessons.
     hours: str
     summary: str
     lessons: tuple[DemoLesson, ...]
@@ -80,19 +85,23 @@ class DemoCourse:
     certificate_type: str = CertificateType.TRAINING
     subsidy_eligible: bool = True
     industry: str = ""
-    # Anti-idling roll-call and no dragging past the credited part (the demo's contract course
-    # keeps both off, so that clients built against the contract can play it unattended).
+    # Anti-idling roll-call and no dragging past the credited part. Always set on the course
+    # from here (the model's defaults for a new course are a check every 20 minutes and no
+    # seeking ahead); the demo's contract course keeps both off, so that clients built against
+    # the contract can play it unattended.
     attention_check_minutes: int = 0
     block_seek_ahead: bool = False
 
 
+# Each course plays videos of its own (demo/media/make_videos.sh; the durations are in the
+# comments, in seconds).
 SAFETY_LESSONS = (
-    DemoLesson("第1课 危险化学品的识别与标志", "safety-1.mp4", chapter="第一章 危险化学品"),
-    DemoLesson("第2课 泄漏与火灾的应急处置", "safety-2.mp4", chapter="第二章 应急处置"),
+    DemoLesson("第1课 危险化学品的识别与标志", "safety-1.mp4", chapter="第一章 危险化学品"),  # 330
+    DemoLesson("第2课 泄漏与火灾的应急处置", "safety-2.mp4", chapter="第二章 应急处置"),  # 360
 )
 CARE_LESSONS = (
-    DemoLesson("第1课 老年人生活照料", "care-1.mp4"),
-    DemoLesson("第2课 照护中的安全防护", "care-2.mp4"),
+    DemoLesson("第1课 老年人生活照料", "care-1.mp4"),  # 120
+    DemoLesson("第2课 照护中的安全防护", "care-2.mp4"),  # 150
 )
 
 COURSES = (
@@ -101,7 +110,7 @@ COURSES = (
         "化工总控工安全生产基础",
         "6-11-01-03",
         Level.FOUR,
-        "24",
+        "0.17",  # 690 s × 0.9 = 621 s ≥ 612 s
         "面向临淄、桓台化工园区企业职工的安全生产课程：危险化学品识别、应急处置。",
         SAFETY_LESSONS,
     ),
@@ -110,7 +119,7 @@ COURSES = (
         "养老护理员（五级）岗位技能",
         "4-10-01-05",
         Level.FIVE,
-        "16",
+        "0.06",  # 270 s × 0.9 = 243 s ≥ 216 s; the demo learner has completed it
         "养老护理员初级工培训：生活照料、安全防护，面向城乡劳动者与失业人员。",
         CARE_LESSONS,
     ),
@@ -119,9 +128,12 @@ COURSES = (
         "陶瓷成型施釉工技能提升",
         "6-15-05-02",
         Level.THREE,
-        "40",
+        "0.11",  # 450 s × 0.9 = 405 s ≥ 396 s
         "淄博陶瓷产业重点工种：成型、施釉工艺与质量控制。由培训机构按班级组织学习。",
-        SAFETY_LESSONS[:1],
+        (
+            DemoLesson("第1课 注浆成型与修坯", "ceramics-1.mp4"),  # 210
+            DemoLesson("第2课 浸釉与喷釉", "ceramics-2.mp4"),  # 240
+        ),
         open_enrolment=False,
     ),
     DemoCourse(
@@ -129,9 +141,12 @@ COURSES = (
         "玻璃加工工岗位技能",
         "6-15-03-03",
         Level.FIVE,
-        "20",
+        "0.12",  # 480 s × 0.9 = 432 s ≥ 432 s
         "博山、淄川玻璃产业工人岗位技能培训：切割、磨边、钢化工艺。本课程开启防挂机点名，且不能拖动跳过未学部分。",
-        SAFETY_LESSONS[1:],
+        (
+            DemoLesson("第1课 切割与磨边", "glass-1.mp4"),  # 240
+            DemoLesson("第2课 钢化工艺与安全", "glass-2.mp4"),  # 240
+        ),
         attention_check_minutes=2,
         block_seek_ahead=True,
     ),
@@ -140,31 +155,40 @@ COURSES = (
         "家政服务员（五级）",
         "4-10-01-06",
         Level.FIVE,
-        "16",
+        "0.08",  # 330 s × 0.9 = 297 s ≥ 288 s
         "家政服务员初级工培训，面向农村转移就业劳动者、“两后生”。",
-        CARE_LESSONS,
+        (
+            DemoLesson("第1课 居家清洁", "housekeeping-1.mp4"),  # 150
+            DemoLesson("第2课 衣物洗涤与收纳", "housekeeping-2.mp4"),  # 180
+        ),
     ),
     DemoCourse(
         "chinese-cooking",
         "中式烹调师（四级）",
         "4-03-02-01",
         Level.FOUR,
-        "32",
+        "0.09",  # 390 s × 0.9 = 351 s ≥ 324 s
         "周村烧饼、博山菜等淄博特色餐饮的烹调技能。",
-        CARE_LESSONS[:1],
+        (
+            DemoLesson("第1课 周村烧饼", "cooking-1.mp4"),  # 180
+            DemoLesson("第2课 博山酥锅", "cooking-2.mp4"),  # 210
+        ),
     ),
     DemoCourse(
         "elderly-care-advanced",
         "养老护理员（四级）综合课件",
         "4-10-01-05",
         Level.FOUR,
-        "32",
+        # 570 s × 0.9 = 513 s ≥ 504 s. The two SCORM lessons seed_scorm adds (300 s each) are
+        # optional, so they are not counted: completing the required lessons completes it.
+        "0.14",
         "视频、音频、文档、SCORM 课件与测验：一门课程里的每种课件。",
         (
-            DemoLesson("第1课 协助进食（视频）", "care-1.mp4", chapter="第一章 生活照料"),
-            DemoLesson("第2课 放松训练（音频）", "care-audio.mp3", LessonKind.AUDIO, "第一章 生活照料"),
+            DemoLesson("第1课 老年人生活照料（视频）", "care-1.mp4", chapter="第一章 生活照料"),  # 120
+            DemoLesson("第2课 放松训练（音频）", "care-audio.mp3", LessonKind.AUDIO, "第一章 生活照料"),  # 90
+            # 3 pages × DOCUMENT_SECONDS_PER_PAGE (120) = 360
             DemoLesson("第3课 操作手册（文档）", "care-handbook.pdf", LessonKind.DOCUMENT, "第二章 安全防护"),
-            DemoLesson("第4课 单元测验", kind=LessonKind.QUIZ, chapter="第三章 考核"),
+            DemoLesson("第4课 单元测验", kind=LessonKind.QUIZ, chapter="第三章 考核"),  # 0
         ),
         certificate_type=CertificateType.SKILL_LEVEL,
     ),
@@ -319,14 +343,17 @@ def _demo_learner() -> Learner:
 
 def _study(learner: Learner, course: CoursePage, started: dt.datetime) -> None:
     """Let the demo learner study the whole course through the real progress service, as the
-    app and WeChat would have sent it two days ago: honest credit, with its evidence log."""
+    app and WeChat would have sent it two days ago: honest credit, with its evidence log. The
+    events arrive now, as a backlog (contract rule 9), so each lesson's study is covered by a
+    grant issued when the learner opened it, before they studied — as the app asks for one."""
     channels = ["app", "wechat"]
     moment = started
     for number, lesson in enumerate(course.lessons.order_by("sort_order")):
         session = str(uuid.uuid5(uuid.NAMESPACE_URL, f"demo-seed/{learner.pk}/{lesson.pk}"))
         channel = channels[number % len(channels)]
+        grant = grant_issue(learner=learner, lesson=lesson, now=moment - dt.timedelta(minutes=1)).token
 
-        def event(kind, position, at, session=session, lesson=lesson, channel=channel):
+        def event(kind, position, at, session=session, lesson=lesson, channel=channel, grant=grant):
             key = f"demo-seed/{learner.pk}/{lesson.pk}/{kind}/{position}"
             return {
                 "id": str(uuid.uuid5(uuid.NAMESPACE_URL, key)),
@@ -336,6 +363,7 @@ def _study(learner: Learner, course: CoursePage, started: dt.datetime) -> None:
                 "type": kind,
                 "position": position,
                 "at": at.isoformat(),
+                "grant": grant,
             }
 
         events = [event("play", 0, moment)]

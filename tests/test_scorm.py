@@ -3,6 +3,7 @@ the runtime data API (permissions, saving, completion)."""
 
 import io
 import json
+import re
 import zipfile
 
 import pytest
@@ -10,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from courses.models import LessonKind
+from courses.models import CoursePage, Lesson, LessonKind
 from progress.models import LessonProgress
 from scorm.models import ScormAttempt, ScormPackage
 from scorm.package import validate_package
@@ -567,8 +568,8 @@ def test_post_is_accepted_like_put_and_total_time_is_kept_between_commits(learne
 # --- demo -------------------------------------------------------------------------------------
 
 
-def test_seed_scorm_adds_the_two_golf_lessons_once(django_capture_on_commit_callbacks):
-    from scorm.demo import seed_scorm
+def test_seed_scorm_adds_the_two_demo_lessons_once(django_capture_on_commit_callbacks):
+    from scorm.demo import DEMO_PACKAGES, seed_scorm
 
     course = make_course(lessons=2)
     with django_capture_on_commit_callbacks(execute=True):
@@ -576,8 +577,84 @@ def test_seed_scorm_adds_the_two_golf_lessons_once(django_capture_on_commit_call
         again = seed_scorm(course)
 
     assert [p.version for p in packages] == ["1.2", "2004"]
+    assert [p.title for p in packages] == ["老年人跌倒预防与应对", "协助老年人进食与饮水"]
     assert [p.pk for p in again] == [p.pk for p in packages]
     course.refresh_from_db()
     assert course.lessons.count() == 4
-    assert course.lessons.filter(kind=LessonKind.SCORM, required=False).count() == 2
+    scorm = course.lessons.filter(kind=LessonKind.SCORM).order_by("sort_order")
+    assert [(lesson.title, lesson.required, lesson.duration) for lesson in scorm] == [
+        (spec.title, False, 300) for spec in DEMO_PACKAGES
+    ]
     assert course.live and not course.has_unpublished_changes
+
+
+@pytest.mark.parametrize("source", ["fall-prevention-scorm12", "feeding-scorm2004"])
+def test_the_demo_packages_build_reproducibly_from_their_sources_and_validate(source):
+    from scorm.demo import package_files, package_zip
+
+    data = package_zip(source)
+    assert package_zip(source) == data  # same sources, same bytes, same SHA-256
+    assert len(data) < 32 * 1024
+    info = validated(data)
+    assert info.version == ("1.2" if source.endswith("12") else "2004")
+    assert info.launch == "index.html"
+    assert info.identifier.startswith("cn.zibo-skills.demo.")
+    if info.version == "1.2":
+        assert info.mastery_score == "60"
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = set(archive.namelist())
+        manifest = archive.read("imsmanifest.xml").decode()
+        pages = [archive.read(f"pages/{n}.html").decode() for n in range(1, 6)]
+    assert names == set(package_files(source))
+    listed = set(re.findall(r'<file href="([^"]+)"', manifest))
+    assert listed == names - {"imsmanifest.xml", "SOURCE.txt"}, "the manifest lists every file"
+    assert "CC0" in package_files(source)["SOURCE.txt"].decode()
+    for page in pages:  # plain Chinese HTML for a phone, nothing fetched from elsewhere
+        assert 'lang="zh-CN"' in page and 'name="viewport"' in page
+        assert not re.search(r"(src|href)=\"(https?:)?//", page)
+    assert pages[-1].count("<fieldset data-answer=") == 3
+
+
+def test_seed_scorm_replaces_the_golf_lessons_of_an_earlier_demo_unless_studied(
+    media, django_capture_on_commit_callbacks
+):
+    from scorm.demo import DEMO_PACKAGES, RETIRED_TITLES, seed_scorm
+
+    studied_course, unstudied_course = make_course(lessons=1), make_course(lessons=1)
+    learner = LearnerFactory()
+    old = {}
+    for course in (studied_course, unstudied_course):  # what the earlier seed made
+        for position, (title, zip_path) in enumerate(zip(RETIRED_TITLES, (GOLF_12, GOLF_2004), strict=True)):
+            stored = default_storage.save(
+                f"lessons/demo/scorm/{zip_path.name}", ContentFile(zip_path.read_bytes())
+            )
+            course.lessons.add(
+                Lesson(
+                    title=title, kind=LessonKind.SCORM, media=stored, required=False, sort_order=2 + position
+                )
+            )
+        course.save_revision().publish()
+        for lesson in Lesson.objects.filter(course=course, kind=LessonKind.SCORM):
+            old[lesson.pk] = package_import(lesson=lesson)
+    studied = Lesson.objects.get(course=studied_course, title=RETIRED_TITLES[0])
+    ScormAttempt.objects.create(learner=learner, lesson=studied, version="1.2")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        seed_scorm(unstudied_course)
+        seed_scorm(studied_course)
+
+    new_titles = [spec.title for spec in DEMO_PACKAGES]
+    scorm_titles = Lesson.objects.filter(course=unstudied_course, kind=LessonKind.SCORM).order_by(
+        "sort_order"
+    )
+    assert list(scorm_titles.values_list("title", flat=True)) == new_titles
+    removed = [pk for pk, package in old.items() if package.lesson.course_id == unstudied_course.pk]
+    assert not ScormPackage.objects.filter(lesson_id__in=removed).exists()
+    for pk in removed:
+        assert not default_storage.exists(f"{old[pk].storage_prefix}/shared/launchpage.html")
+    # The learner's record is kept: so is the lesson they studied (the other Golf lesson goes).
+    titles = set(Lesson.objects.filter(course=studied_course).values_list("title", flat=True))
+    assert RETIRED_TITLES[0] in titles and RETIRED_TITLES[1] not in titles
+    assert set(new_titles) <= titles
+    assert ScormAttempt.objects.filter(lesson=studied).exists()
+    assert studied_course.live and not CoursePage.objects.get(pk=studied_course.pk).has_unpublished_changes

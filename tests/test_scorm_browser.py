@@ -1,6 +1,7 @@
 """The SCORM player in a real browser (Chromium via Playwright) against a live server: the SCO
 finds scorm-again's API, its commits reach the runtime data API and complete the lesson, and a
-learner who leaves resumes where they were."""
+learner who leaves resumes where they were. Rustici's Golf samples (tests/data/scorm/) and the
+demo's own Chinese packages (scorm/demo_packages/), the latter on a 390 px phone screen."""
 
 import time
 from pathlib import Path
@@ -10,6 +11,7 @@ from django.db import connections
 
 from courses.models import Lesson
 from progress.models import LessonProgress
+from scorm.demo import package_zip
 from scorm.models import ScormAttempt
 from scorm.services import package_import
 from tests.factories import LearnerFactory, enroll
@@ -153,3 +155,134 @@ def test_the_golf_scorm_2004_sample_finds_api_1484_11(chromium_page, live_server
     assert page.evaluate("window.API_1484_11.GetValue('cmi.learner_name')") == learner.real_name
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "scorm-golf-2004.png"), full_page=True)
+
+
+# --- the demo's own packages (scorm/demo_packages/), on a phone-sized screen ---------------------
+
+PHONE = {"width": 390, "height": 844}
+
+
+def demo_lesson(source: str):
+    course, lesson = scorm_course(package_zip(source), name=f"{source}.zip")
+    package_import(lesson=lesson)
+    return course, lesson
+
+
+def fits_the_screen(page) -> bool:
+    """No frame of the player is wider than the screen (nothing to scroll sideways)."""
+    return all(
+        frame.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1")
+        for frame in page.frames
+        if frame.url.startswith("http")
+    )
+
+
+def answer(course_page, choices: dict[str, str]) -> None:
+    for question, value in choices.items():
+        course_page.locator(f"input[name={question}][value={value}]").check()
+    course_page.locator("button.submit").click()
+
+
+def test_the_demo_scorm_12_package_resumes_where_the_learner_left_and_passes(chromium_page, live_server):
+    page = chromium_page
+    page.set_viewport_size(PHONE)
+    course, lesson = demo_lesson("fall-prevention-scorm12")
+    learner = enrolled_learner_in(course)
+
+    log_in_and_launch(page, live_server, learner, lesson)
+    page.wait_for_function("window.scormRuntime && window.scormRuntime.initialized === true")
+    sco = page.frame_locator("#scorm-frame")
+    sco.locator("#where").filter(has_text="第 1 / 5 页").wait_for()
+    sco.frame_locator("#page").locator("h2").filter(has_text="跌倒为什么危险").wait_for()
+    sco.locator("#next").click()
+    sco.locator("#next").click()
+    sco.frame_locator("#page").locator("h2").filter(has_text="日常照护要点").wait_for()
+    assert page.evaluate("window.API.LMSGetValue('cmi.core.lesson_location')") == "3"
+    assert page.evaluate("window.API.LMSGetValue('cmi.core.lesson_status')") == "incomplete"
+    assert fits_the_screen(page)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "scorm-demo-12-phone.png"), full_page=True)
+
+    page.goto(f"{live_server.url}/")  # leaving: the SCO's unload handler calls LMSFinish
+
+    def saved():
+        attempt = ScormAttempt.objects.filter(learner=learner, lesson=lesson).first()
+        core = attempt.cmi.get("core", {}) if attempt else {}
+        return attempt if core.get("lesson_location") == "3" and core.get("exit") == "suspend" else None
+
+    attempt = eventually(saved)
+    assert attempt is not None, "the page the learner was on was not saved when they left"
+    assert attempt.lesson_status == "incomplete"
+    assert attempt.cmi["suspend_data"] == '{"visited":[1,2,3]}'
+
+    log_in_and_launch(page, live_server, learner, lesson)  # already signed in: straight back
+    page.wait_for_function("window.scormRuntime.initialized === true")
+    assert page.evaluate("window.API.LMSGetValue('cmi.core.entry')") == "resume"
+    sco.locator("#where").filter(has_text="第 3 / 5 页").wait_for()
+    sco.locator("#next").click()
+    sco.locator("#next").click()
+    quiz = sco.frame_locator("#page")
+    quiz.locator("h2").filter(has_text="自我检测").wait_for()
+    answer(quiz, {"q1": "b", "q2": "c", "q3": "a"})
+    quiz.locator("#result").filter(has_text="自测通过").wait_for()
+    assert page.evaluate("window.API.LMSGetValue('cmi.core.lesson_status')") == "passed"
+    page.screenshot(path=str(ARTIFACTS / "scorm-demo-12-passed.png"), full_page=True)
+
+    passed = eventually(
+        lambda: ScormAttempt.objects.filter(learner=learner, lesson=lesson, lesson_status="passed").first()
+    )
+    assert passed is not None, "the passed self-check did not reach the server"
+    assert (passed.score_raw, passed.score_min, passed.score_max) == (100, 0, 100)
+    assert passed.completed_at is not None
+    assert page.evaluate("window.scormRuntime.failures") == 0
+
+
+def test_the_demo_scorm_2004_package_reports_a_failed_then_a_passed_self_check(chromium_page, live_server):
+    page = chromium_page
+    page.set_viewport_size(PHONE)
+    course, lesson = demo_lesson("feeding-scorm2004")
+    learner = enrolled_learner_in(course)
+
+    log_in_and_launch(page, live_server, learner, lesson)
+    page.wait_for_function("window.scormRuntime && window.scormRuntime.initialized === true")
+    sco = page.frame_locator("#scorm-frame")
+    sco.frame_locator("#page").locator("h2").filter(has_text="进食前的准备").wait_for()
+    assert page.evaluate("window.API_1484_11.GetValue('cmi.completion_status')") == "incomplete"
+    for _ in range(4):
+        sco.locator("#next").click()
+    quiz = sco.frame_locator("#page")
+    quiz.locator("h2").filter(has_text="自我检测").wait_for()
+    assert page.evaluate("window.API_1484_11.GetValue('cmi.location')") == "5"
+    assert page.evaluate("window.API_1484_11.GetValue('cmi.progress_measure')") == "0.80"
+    assert fits_the_screen(page)
+
+    answer(quiz, {"q1": "b", "q2": "a", "q3": "b"})  # 1 of 3
+    quiz.locator("#result").filter(has_text="请看解析").wait_for()
+    assert page.evaluate("window.API_1484_11.GetValue('cmi.success_status')") == "failed"
+    assert page.evaluate("window.API_1484_11.GetValue('cmi.completion_status')") == "incomplete"
+
+    answer(quiz, {"q2": "c"})  # 2 of 3: passed
+    quiz.locator("#result").filter(has_text="自测通过").wait_for()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "scorm-demo-2004-phone.png"), full_page=True)
+
+    def passed():
+        return ScormAttempt.objects.filter(
+            learner=learner, lesson=lesson, completion_status="completed", success_status="passed"
+        ).first()
+
+    attempt = eventually(passed)
+    assert attempt is not None, "the passed self-check did not reach the server"
+    assert attempt.score_scaled == pytest.approx(0.6667)
+    assert (attempt.score_raw, attempt.score_max) == (67, 100)
+    assert attempt.completed_at is not None
+
+    page.goto(f"{live_server.url}/")  # leaving: Terminate, with the session time
+
+    def terminated():
+        cmi = ScormAttempt.objects.get(pk=attempt.pk).cmi
+        return cmi if cmi.get("exit") == "normal" and cmi.get("session_time") else None
+
+    cmi = eventually(terminated)
+    assert cmi is not None, "Terminate's commit did not reach the server"
+    assert cmi["session_time"].startswith("PT") and cmi.get("total_time")
