@@ -7,12 +7,12 @@ app_name = "api"
 urlpatterns = [
     path("auth/token/", views.TokenLoginView.as_view(), name="token"),
     path("auth/register/", account_views.RegisterView.as_view(), name="register"),
-    path("learners/<int:learner_id>/reveal/", account_views.RevealView.as_view(), name="learner-reveal"),
+    path("learners/<id:learner_id>/reveal/", account_views.RevealView.as_view(), name="learner-reveal"),
     path("audit/reveals/", audit_views.RevealLogView.as_view(), name="audit-reveals"),
     path("audit/progress-events/", audit_views.ProgressEventLogView.as_view(), name="audit-progress-events"),
     path("courses/", views.CourseListView.as_view(), name="course-list"),
-    path("courses/<int:course_id>/", views.CourseDetailView.as_view(), name="course-detail"),
-    path("courses/<int:course_id>/enroll/", views.EnrollView.as_view(), name="course-enroll"),
+    path("courses/<id:course_id>/", views.CourseDetailView.as_view(), name="course-detail"),
+    path("courses/<id:course_id>/enroll/", views.EnrollView.as_view(), name="course-enroll"),
     path("me/", views.MeView.as_view(), name="me"),
 ]
 
@@ -21,12 +21,12 @@ urlpatterns += [
     path("progress/attention/", progress_views.AttentionCheckView.as_view(), name="progress-attention"),
     path("progress/grants/", progress_views.GrantView.as_view(), name="progress-grants"),
     path(
-        "progress/lessons/<int:lesson_id>/",
+        "progress/lessons/<id:lesson_id>/",
         progress_views.LessonProgressView.as_view(),
         name="lesson-progress",
     ),
     path(
-        "progress/courses/<int:course_id>/",
+        "progress/courses/<id:course_id>/",
         progress_views.CourseProgressView.as_view(),
         name="course-progress",
     ),

@@ -7,6 +7,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+import common.urls  # noqa: F401  (registers the "id" path converter before any include)
 from api.exceptions import json_not_found, json_server_error
 from config import pwa
 from config.health import healthz

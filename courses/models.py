@@ -15,6 +15,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+import common.urls  # noqa: F401  (the "id" path converter of the lesson route)
 from catalogs.choices import Industry
 from courses.media import inspect_upload
 from courses.search import searchable_text
@@ -263,7 +264,7 @@ class CoursePage(RoutablePageMixin, Page):
             context["my_progress"] = {**mine, "percent": percent}
         return context
 
-    @path("lessons/<int:lesson_id>/", name="lesson")
+    @path("lessons/<id:lesson_id>/", name="lesson")
     def lesson_view(self, request, lesson_id):
         """The page where a lesson is studied (the player). Learners only."""
         if not request.user.is_authenticated:

@@ -5,6 +5,6 @@ from institutions import views
 app_name = "institutions"
 urlpatterns = [
     path("classes/", views.class_list, name="class-list"),
-    path("classes/<int:class_id>/", views.class_detail, name="class-detail"),
+    path("classes/<id:class_id>/", views.class_detail, name="class-detail"),
     path("my-assignments/", views.my_assignments, name="my-assignments"),
 ]

@@ -5,14 +5,14 @@ from django.urls import path
 from quizzes import api
 
 urlpatterns = [
-    path("quizzes/lessons/<int:lesson_id>/", api.QuizLessonView.as_view(), name="quiz-lesson"),
+    path("quizzes/lessons/<id:lesson_id>/", api.QuizLessonView.as_view(), name="quiz-lesson"),
     path(
-        "quizzes/lessons/<int:lesson_id>/attempts/",
+        "quizzes/lessons/<id:lesson_id>/attempts/",
         api.AttemptStartView.as_view(),
         name="quiz-attempt-start",
     ),
     path(
-        "quizzes/attempts/<int:attempt_id>/submit/",
+        "quizzes/attempts/<id:attempt_id>/submit/",
         api.AttemptSubmitView.as_view(),
         name="quiz-attempt-submit",
     ),

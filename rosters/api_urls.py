@@ -3,11 +3,11 @@ from django.urls import path
 from rosters import api
 
 urlpatterns = [
-    path("classes/<int:class_id>/roster/preview/", api.RosterPreviewView.as_view(), name="roster-preview"),
+    path("classes/<id:class_id>/roster/preview/", api.RosterPreviewView.as_view(), name="roster-preview"),
     path(
-        "classes/<int:class_id>/roster/<uuid:upload_id>/confirm/",
+        "classes/<id:class_id>/roster/<uuid:upload_id>/confirm/",
         api.RosterConfirmView.as_view(),
         name="roster-confirm",
     ),
-    path("classes/<int:class_id>/dashboard/", api.ClassDashboardView.as_view(), name="class-dashboard"),
+    path("classes/<id:class_id>/dashboard/", api.ClassDashboardView.as_view(), name="class-dashboard"),
 ]

@@ -5,12 +5,12 @@ from rosters import views
 app_name = "rosters"
 urlpatterns = [
     path("template.xlsx", views.roster_template, name="template"),
-    path("classes/<int:class_id>/import/", views.roster_import, name="import"),
+    path("classes/<id:class_id>/import/", views.roster_import, name="import"),
     path(
-        "classes/<int:class_id>/import/<uuid:upload_id>/confirm/",
+        "classes/<id:class_id>/import/<uuid:upload_id>/confirm/",
         views.roster_import_confirm,
         name="import-confirm",
     ),
-    path("classes/<int:class_id>/dashboard/", views.dashboard, name="dashboard"),
-    path("classes/<int:class_id>/dashboard.xlsx", views.dashboard_export, name="dashboard-xlsx"),
+    path("classes/<id:class_id>/dashboard/", views.dashboard, name="dashboard"),
+    path("classes/<id:class_id>/dashboard.xlsx", views.dashboard_export, name="dashboard-xlsx"),
 ]

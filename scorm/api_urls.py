@@ -3,5 +3,5 @@ from django.urls import path
 from scorm.api import ScormRuntimeView
 
 urlpatterns = [
-    path("scorm/lessons/<int:lesson_id>/", ScormRuntimeView.as_view(), name="scorm-runtime"),
+    path("scorm/lessons/<id:lesson_id>/", ScormRuntimeView.as_view(), name="scorm-runtime"),
 ]

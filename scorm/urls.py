@@ -4,6 +4,6 @@ from scorm import views
 
 app_name = "scorm"
 urlpatterns = [
-    path("lessons/<int:lesson_id>/launch/", views.launch, name="launch"),
-    path("lessons/<int:lesson_id>/content/<path:path>", views.content, name="content"),
+    path("lessons/<id:lesson_id>/launch/", views.launch, name="launch"),
+    path("lessons/<id:lesson_id>/content/<path:path>", views.content, name="content"),
 ]

@@ -80,7 +80,7 @@ class TeacherViewSet(SnippetViewSet):
 
     def get_urlpatterns(self):
         return super().get_urlpatterns() + [
-            path("transition/<int:pk>/<slug:to_state>/", self.transition_view, name="transition"),
+            path("transition/<id:pk>/<slug:to_state>/", self.transition_view, name="transition"),
         ]
 
 

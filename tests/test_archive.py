@@ -23,6 +23,7 @@ def learner(db):
     """Only a real-name verified learner is certified (unverified ones: tests/test_verification.py)."""
     return LearnerFactory(verified=True)
 
+
 ARCHIVE_URL = "/api/v1/me/archive/"
 
 

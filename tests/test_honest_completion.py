@@ -136,7 +136,9 @@ def runtime_put(client, lesson, status="completed", session_time="01:00:00"):
     )
 
 
-def test_a_scorm_completed_with_no_time_spent_does_not_complete_the_lesson(learner, learner_api, scorm_lesson):
+def test_a_scorm_completed_with_no_time_spent_does_not_complete_the_lesson(
+    learner, learner_api, scorm_lesson
+):
     assert runtime_put(learner_api, scorm_lesson).status_code in (200, 204)
     progress = LessonProgress.objects.get(learner=learner, lesson=scorm_lesson)
     assert progress.content_completed_at is not None
@@ -281,4 +283,3 @@ def test_new_courses_default_to_checks_every_20_minutes_and_no_seeking_ahead():
 
     course = CoursePage(title="新课程")
     assert course.attention_check_minutes == 20 and course.block_seek_ahead is True
-

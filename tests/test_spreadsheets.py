@@ -67,7 +67,9 @@ def test_every_workbook_the_platform_saves_goes_through_the_one_helper():
     offenders = []
     for path in root.rglob("*.py"):
         relative = path.relative_to(root)
-        if relative.parts[0] in {".venv", "tests", "bench"} or relative == pathlib.Path("common/spreadsheets.py"):
+        if relative.parts[0] in {".venv", "tests", "bench"} or relative == pathlib.Path(
+            "common/spreadsheets.py"
+        ):
             continue
         text = path.read_text(encoding="utf-8")
         if "openpyxl" in text and (".save(" in text and "Workbook" in text) and "workbook_bytes" not in text:
