@@ -227,6 +227,9 @@ def http_get(base_url: str, path: str, **headers):
         connection.close()
 
 
+# Like every live-server test here: the flush at its end must restore the data other
+# transactional tests start from (content types, the Wagtail tree).
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_live_server_answers_ranges_over_http(media_root, live_server, monkeypatch):
     """Over a real socket, from the WSGI application the live server runs: a demo video."""
     media_through_the_app(monkeypatch)
