@@ -4,14 +4,14 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from api.serializers import DetailSerializer, MeSerializer
+from api.tokens import token_issue
+from learners import registration_guard
 from learners.forms import RegistrationForm
 from learners.models import Learner
 from learners.services import learner_register, learner_reveal
@@ -44,8 +44,6 @@ class RegisterView(APIView):
 
     authentication_classes = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "register"
 
     @extend_schema(
         request=RegisterRequest,
@@ -54,13 +52,24 @@ class RegisterView(APIView):
                 MeSerializer, description="The new learner's profile (ID masked) and a token"
             ),
             400: DetailSerializer,
+            429: DetailSerializer,
+            503: DetailSerializer,
         },
     )
     def post(self, request):
+        try:
+            registration_guard.registration_check(request)
+        except registration_guard.RegistrationRefused as refusal:
+            return Response({"detail": refusal.message}, status=refusal.status)
         if not isinstance(request.data, dict):
             raise ValidationError({"detail": "The body must be a JSON object."})
         form = RegistrationForm(data=request.data)
         if not form.is_valid():
+            if form.has_error("id_number", "duplicate"):
+                try:
+                    registration_guard.duplicate_id_answer_check(request)
+                except registration_guard.RegistrationRefused as refusal:
+                    return Response({"detail": refusal.message}, status=refusal.status)
             return Response(form_errors(form), status=status.HTTP_400_BAD_REQUEST)
         try:
             learner = learner_register(**form.cleaned_data)
@@ -68,7 +77,7 @@ class RegisterView(APIView):
             field, messages = next(iter(error.message_dict.items()))
             return Response({"detail": f"{field}: {messages[0]}", "errors": error.message_dict}, status=400)
         body = MeSerializer(learner.user).data
-        body["token"] = Token.objects.create(user=learner.user).key
+        body["token"] = token_issue(learner.user)
         return Response(body, status=status.HTTP_201_CREATED)
 
 

@@ -4,18 +4,22 @@ import functools
 
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from knox.crypto import hash_token
+from knox.models import AuthToken
 from rest_framework import authentication, exceptions
-from rest_framework.authtoken.models import Token
 
 from learners.models import Learner
 from progress.store import Statement, run, table
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
-    """DRF's token authentication (``Authorization: Token <key>``), whose one query also reads the
-    id of the user's learner profile (``request.auth.learner_pk``, None for staff): the events
-    endpoint, the platform's busiest, needs it on every request and saves a query.
+    """Token authentication (``Authorization: Token <token>``) against django-rest-knox's tokens
+    (``api.tokens``): the token is looked up by its SHA-512 digest (the table's primary key; the
+    plain token is never stored) and refused once expired. Its one query also reads the id of
+    the user's learner profile (``request.auth.learner_pk``, None for staff): the events endpoint,
+    the platform's busiest, needs it on every request and saves a query.
 
     The query is plain SQL (``progress.store``'s table helper: the rows become the same model
     instances the ORM would build). Every API request pays for authentication, and compiling the
@@ -24,7 +28,7 @@ class TokenAuthentication(authentication.TokenAuthentication):
 
     def authenticate_credentials(self, key):
         token, user, learner_pk = _token_with_user(key)
-        if token is None:
+        if token is None or (token.expiry is not None and token.expiry <= timezone.now()):
             raise exceptions.AuthenticationFailed(_("Invalid token."))
         if not user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
@@ -42,17 +46,17 @@ def _token_query() -> str:
         f"FROM {tokens.sql_name} "
         f"INNER JOIN {users.sql_name} ON {users.sql_name}.{quote('id')} = {tokens.sql_name}.{quote('user_id')} "
         f"LEFT OUTER JOIN {learner_table} ON {learner_table}.{quote('user_id')} = {users.sql_name}.{quote('id')} "
-        f"WHERE {tokens.sql_name}.{quote('key')} = %s"
+        f"WHERE {tokens.sql_name}.{quote('digest')} = %s"
     )
 
 
 def _tables():
-    return table(Token), table(get_user_model())
+    return table(AuthToken), table(get_user_model())
 
 
 def _token_with_user(key: str):
     """The token with this key, its user and the user's learner id, in one query; Nones if no
-    token has this key. On PostgreSQL a prepared statement, as the progress engine's."""
+    token has this key."""
     tokens, users = _tables()
     split = len(tokens.fields)
 
@@ -61,8 +65,8 @@ def _token_with_user(key: str):
             return None, None, None
         row = rows[0]
         token, user = tokens.instance(row[:split]), users.instance(row[split:-1])
-        Token.user.field.set_cached_value(token, user)
+        AuthToken.user.field.set_cached_value(token, user)
         return token, user, row[-1]
 
-    [found] = run([Statement(_token_query(), [key], read)])
+    [found] = run([Statement(_token_query(), [hash_token(key)], read)])
     return found

@@ -1,15 +1,16 @@
 """API v1 views: thin — validate, call a service or selector, serialize."""
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api import serializers as s
+from api.tokens import token_issue
 from courses.models import CoursePage
 from courses.selectors import published_course_with_lessons, published_courses
 from learners import login_guard
@@ -24,30 +25,34 @@ class TokenLoginView(APIView):
 
     @extend_schema(
         request=s.TokenRequestSerializer,
-        responses={200: s.TokenSerializer, 400: s.DetailSerializer, 429: s.DetailSerializer},
+        responses={
+            200: s.TokenSerializer,
+            400: s.DetailSerializer,
+            429: s.DetailSerializer,
+            503: s.DetailSerializer,
+        },
     )
     def post(self, request):
         body = s.TokenRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        username = body.validated_data["username"]
-        if login_guard.is_locked(username):
-            return Response(
-                {
-                    "detail": "登录失败次数过多，请15分钟后再试。Too many failed logins; try again in 15 minutes."
-                },
-                status=status.HTTP_429_TOO_MANY_REQUESTS,
-                headers={"Retry-After": "900"},
-            )
-        user = authenticate(request, username=username, password=body.validated_data["password"])
+        user = authenticate(
+            request, username=body.validated_data["username"], password=body.validated_data["password"]
+        )
         if user is None:
-            login_guard.record_failure(username)
+            refusal = login_guard.refusal_of(request)
+            if isinstance(refusal, login_guard.LoginLocked):
+                return Response(
+                    {"detail": str(refusal)},
+                    status=status.HTTP_429_TOO_MANY_REQUESTS,
+                    headers={"Retry-After": str(settings.LOGIN_LOCKOUT_SECONDS)},
+                )
+            if refusal is not None:
+                return Response({"detail": str(refusal)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
             return Response(
                 {"detail": "用户名或密码错误。Wrong username or password."},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        login_guard.record_success(username)
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        return Response({"token": token_issue(user)})
 
 
 class CourseListView(generics.ListAPIView):

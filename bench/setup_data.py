@@ -20,6 +20,7 @@ every measured run starts from the same state.
 """
 
 import argparse
+import datetime as dt
 import json
 import os
 import secrets
@@ -39,7 +40,9 @@ from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.contrib.auth.models import User  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
-from rest_framework.authtoken.models import Token  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from knox.crypto import hash_token  # noqa: E402
+from knox.models import AuthToken  # noqa: E402
 from wagtail.models import Page, Site  # noqa: E402
 
 from courses.models import CourseIndexPage, CoursePage, HomePage, Lesson, LessonKind, Level, Occupation  # noqa: E402
@@ -112,15 +115,23 @@ def create(learners: int, lessons: int, duration: int) -> tuple[CoursePage, list
                 district=District.ZHANGDIAN,
                 target_group=TargetGroup.ENTERPRISE_EMPLOYEE,
             )
-    with_token = set(Token.objects.filter(user__in=users.values()).values_list("user_id", flat=True))
-    Token.objects.bulk_create(
-        [Token(key=secrets.token_hex(20), user=u) for u in users.values() if u.pk not in with_token]
+    # Tokens are stored as digests (knox): mint a fresh one per learner on every run, since the
+    # data file needs the plain tokens.
+    AuthToken.objects.filter(user__in=users.values()).delete()
+    expiry = timezone.now() + dt.timedelta(days=1)
+    keys = {u.pk: secrets.token_hex(32) for u in users.values()}
+    AuthToken.objects.bulk_create(
+        [
+            AuthToken(digest=hash_token(key), token_key=key[:15], user_id=pk, expiry=expiry)
+            for pk, key in keys.items()
+        ]
     )
-    rows = list(
-        Learner.objects.filter(user__username__in=names)
+    rows = [
+        (pk, keys[user_id])
+        for pk, user_id in Learner.objects.filter(user__username__in=names)
         .order_by("user__username")
-        .values_list("pk", "user__auth_token__key")
-    )
+        .values_list("pk", "user_id")
+    ]
     enrolled = set(Enrollment.objects.filter(course=course).values_list("learner_id", flat=True))
     Enrollment.objects.bulk_create(
         [Enrollment(learner_id=pk, course=course) for pk, _ in rows if pk not in enrolled]

@@ -5,6 +5,7 @@ Every real part has an embedded default and a production part, chosen by environ
 layer ↔ Redis (REDIS_URL), local media/ ↔ S3 (AWS_STORAGE_BUCKET_NAME).
 """
 
+import datetime as dt
 from pathlib import Path
 
 import dj_database_url
@@ -65,7 +66,9 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "rest_framework",
+    # Kept only so that its table can be emptied by api's migration 0001 (tokens are knox's now).
     "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
@@ -227,6 +230,17 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60)
+# Registrations per client address, web and API together (learners.registration_guard), and how
+# often one address may be told that an ID number is already registered.
+REGISTER_RATE = env_str("REGISTER_RATE", "30/hour")
+REGISTER_ID_PROBE_RATE = env_str("REGISTER_ID_PROBE_RATE", "5/hour")
+# Failures from one client address (any usernames) before the address is refused for the window.
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 20)
+# Proxies in front of the platform (nginx: 1): the client address is read from X-Forwarded-For.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# Every password check passes the one login guard (learners.login_guard), whatever the door.
+AUTHENTICATION_BACKENDS = ["learners.login_guard.GuardedModelBackend"]
+WAGTAILADMIN_USER_LOGIN_FORM = "learners.forms.GuardedWagtailLoginForm"
 
 # --- Internationalisation: Chinese first, English available ---------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -257,7 +271,13 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
     "PAGE_SIZE": 20,
-    "DEFAULT_THROTTLE_RATES": {"register": env_str("REGISTER_RATE", "30/hour")},
+}
+# API tokens (django-rest-knox): stored as SHA-512 digests, never in plain text, and they expire.
+API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 30)
+REST_KNOX = {
+    "TOKEN_TTL": dt.timedelta(days=API_TOKEN_TTL_DAYS),
+    "AUTH_HEADER_PREFIX": "Token",  # the contract's "Authorization: Token <token>"
+    "AUTO_REFRESH": False,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Zibo Skills Online API",
@@ -318,6 +338,25 @@ if IDENTITY_VERIFICATION_PROVIDER.endswith(".HttpBackend") and not IDENTITY_VERI
 SCORM_MAX_UPLOAD_BYTES = env_int("SCORM_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
 SCORM_MAX_UNPACKED_BYTES = env_int("SCORM_MAX_UNPACKED_BYTES", 1024 * 1024 * 1024)
 SCORM_MAX_FILES = env_int("SCORM_MAX_FILES", 5000)
+# SCORM package files run in a sandboxed frame and are reached through a short-lived signed URL
+# (scorm/README.md, "Isolation"). SCORM_CONTENT_ORIGIN says where they are served from:
+#  ""          this site, in an opaque sandbox (safe; a package's frames cannot script each other);
+#  an origin   "https://scorm-content.example" (a host of its own, on which nobody signs in; "{lesson}"
+#              may stand in the host name for one origin per lesson): its frames share that origin;
+#  "loopback"  development: the other of 127.0.0.1 / localhost, on the request's port.
+SCORM_CONTENT_ORIGIN = (env_str("SCORM_CONTENT_ORIGIN", "loopback" if DEBUG else "") or "").strip().rstrip("/")
+SCORM_CONTENT_TOKEN_SECONDS = env_int("SCORM_CONTENT_TOKEN_SECONDS", 6 * 3600)
+if SCORM_CONTENT_ORIGIN not in ("", "loopback") and (
+    not SCORM_CONTENT_ORIGIN.startswith(("https://", "http://"))
+    or any(mark in SCORM_CONTENT_ORIGIN.split("://", 1)[1] for mark in "/?#@ \\")
+    or not SCORM_CONTENT_ORIGIN.split("://", 1)[1]
+):
+    raise ImproperlyConfigured(
+        "SCORM_CONTENT_ORIGIN must be empty, 'loopback' or an origin such as "
+        f"https://scorm-content.example (no path), got {SCORM_CONTENT_ORIGIN!r}"
+    )
+if SCORM_CONTENT_TOKEN_SECONDS < 60:
+    raise ImproperlyConfigured("SCORM_CONTENT_TOKEN_SECONDS must be at least 60.")
 LESSON_UPLOAD_MAX_BYTES = {
     "video": env_int("LESSON_VIDEO_MAX_BYTES", 2048 * 1024 * 1024),
     "audio": env_int("LESSON_AUDIO_MAX_BYTES", 300 * 1024 * 1024),

@@ -13,7 +13,10 @@ from config import pwa
 from config.health import healthz
 from courses import views as course_views
 from learners import views as learner_views
-from learners.forms import GuardedAuthenticationForm
+from learners.forms import GuardedAdminLoginForm, GuardedAuthenticationForm
+
+# /django-admin/login/ speaks for the one login guard too (learners.login_guard).
+admin.site.login_form = GuardedAdminLoginForm
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -1,35 +1,43 @@
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms.auth import LoginForm as WagtailLoginForm
 
 from learners import login_guard
 from learners.identity import normalize_id_number, validate_id_number
 from learners.models import District, Education, Learner, TargetGroup, phone_validator
 
 
-class GuardedAuthenticationForm(AuthenticationForm):
-    """The web login form, with the same per-username lockout as the app's token login."""
+class GuardMessages:
+    """For a login form whose password check went through the login guard
+    (``learners.login_guard.GuardedModelBackend``): says "locked" or "unavailable" instead of
+    "wrong password" when the guard refused before checking it."""
 
     def clean(self):
-        username = self.cleaned_data.get("username") or ""
-        if username and login_guard.is_locked(username):
-            raise forms.ValidationError(
-                _("登录失败次数过多，请15分钟后再试。Too many failed logins; try again in 15 minutes."),
-                code="locked",
-            )
         try:
             return super().clean()
         except forms.ValidationError:
-            if username:
-                login_guard.record_failure(username)
+            refusal = login_guard.refusal_of(self.request)
+            if refusal is not None:
+                raise forms.ValidationError(refusal.message, code="locked") from None
             raise
-        finally:
-            if self.user_cache is not None:
-                login_guard.record_success(username)
+
+
+class GuardedAuthenticationForm(GuardMessages, AuthenticationForm):
+    """The web login form."""
+
+
+class GuardedAdminLoginForm(GuardMessages, AdminAuthenticationForm):
+    """``/django-admin/login/``."""
+
+
+class GuardedWagtailLoginForm(GuardMessages, WagtailLoginForm):
+    """Wagtail's ``/admin/login/`` (``WAGTAILADMIN_USER_LOGIN_FORM``)."""
 
 
 class RegistrationForm(forms.Form):

@@ -9,7 +9,7 @@ from django.template.response import TemplateResponse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 
-from learners import login_guard
+from learners import login_guard, registration_guard
 from learners.forms import ActivationForm, RegistrationForm
 from learners.selectors import learning_overview
 from learners.services import learner_activate, learner_register
@@ -21,15 +21,28 @@ def register(request):
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
         next_url = "/"
     form = RegistrationForm(data=request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST":
+        # The same throttle as POST /api/v1/auth/register/, per client address.
         try:
-            learner = learner_register(**form.cleaned_data)
-        except ValidationError as error:
-            for field, messages in error.message_dict.items():
-                form.add_error(field, messages)
-        else:
-            login(request, learner.user, backend="django.contrib.auth.backends.ModelBackend")
-            return redirect(next_url)
+            registration_guard.registration_check(request)
+            if form.is_valid():
+                try:
+                    learner = learner_register(**form.cleaned_data)
+                except ValidationError as error:
+                    for field, messages in error.message_dict.items():
+                        form.add_error(field, messages)
+                else:
+                    login(request, learner.user, backend="learners.login_guard.GuardedModelBackend")
+                    return redirect(next_url)
+            elif form.has_error("id_number", "duplicate"):
+                registration_guard.duplicate_id_answer_check(request)
+        except registration_guard.RegistrationRefused as refusal:
+            form = RegistrationForm(data=request.POST)
+            form.errors.clear()
+            form.add_error(None, refusal.message)
+            return TemplateResponse(
+                request, "registration/register.html", {"form": form, "next": next_url}, status=refusal.status
+            )
     return TemplateResponse(request, "registration/register.html", {"form": form, "next": next_url})
 
 
@@ -41,16 +54,23 @@ def activate(request):
     form = ActivationForm(data=request.POST or None)
     locked = False
     if request.method == "POST":
+        # The same guard as every login door: per ID number and per client address.
         key = f"activate:{request.POST.get('id_number', '')}"
-        locked = login_guard.is_locked(key)
-        if not locked and form.is_valid():
-            learner = learner_activate(learner=form.learner, password=form.cleaned_data["password"])
-            user = learner.user
-            login_guard.record_success(key)
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            return TemplateResponse(request, "registration/activated.html", {"username": user.get_username()})
-        if not locked:
-            login_guard.record_failure(key)
+        address = login_guard.client_address(request)
+        try:
+            locked = login_guard.is_locked(key, address)
+            if not locked and form.is_valid():
+                learner = learner_activate(learner=form.learner, password=form.cleaned_data["password"])
+                user = learner.user
+                login_guard.record_success(key, address)
+                login(request, user, backend="learners.login_guard.GuardedModelBackend")
+                return TemplateResponse(
+                    request, "registration/activated.html", {"username": user.get_username()}
+                )
+            if not locked:
+                login_guard.record_failure(key, address)
+        except login_guard.LoginUnavailable:
+            locked = True  # fail closed: no attempt goes uncounted
     return TemplateResponse(request, "registration/activate.html", {"form": form, "locked": locked})
 
 

@@ -15,10 +15,13 @@ from django.contrib.auth.models import AnonymousUser
 
 @database_sync_to_async
 def _user_for_token(key: str):
-    from rest_framework.authtoken.models import Token
+    """The user of an unexpired API token (django-rest-knox: looked up by its digest)."""
+    from django.utils import timezone
+    from knox.crypto import hash_token
+    from knox.models import AuthToken
 
-    token = Token.objects.select_related("user").filter(key=key).first()
-    if token is None or not token.user.is_active:
+    token = AuthToken.objects.select_related("user").filter(digest=hash_token(key)).first()
+    if token is None or not token.user.is_active or (token.expiry and token.expiry <= timezone.now()):
         return AnonymousUser()
     return token.user
 

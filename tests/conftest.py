@@ -2,9 +2,9 @@ import os
 
 import pytest
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from api.tokens import token_issue
 from tests.factories import LearnerFactory, UserFactory
 
 
@@ -61,8 +61,7 @@ def other_learner(db):
 
 def client_for(user) -> APIClient:
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user)}")
     return client
 
 

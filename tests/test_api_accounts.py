@@ -1,10 +1,11 @@
 """Token login with its lockout, /me/ with masking, self-enrolment, and who may call what."""
 
 import pytest
-from rest_framework.authtoken.models import Token
+from knox.crypto import hash_token
 from rest_framework.test import APIRequestFactory
 
 from api.authentication import TokenAuthentication
+from api.tokens import token_issue
 from learners.models import Enrollment
 from tests.conftest import client_for
 from tests.factories import UserFactory, make_course
@@ -53,13 +54,13 @@ def test_a_token_authenticates_as_its_own_user_with_its_learner(learner, other_l
         (other_learner.user, other_learner.pk),
         (staff, None),
     ):
-        key = Token.objects.create(user=user).key
+        key = token_issue(user)
         request = APIRequestFactory().get("/", HTTP_AUTHORIZATION=f"Token {key}")
         authenticated_user, token = TokenAuthentication().authenticate(request)
         assert authenticated_user == user
         assert authenticated_user.username == user.username
         assert authenticated_user.password == user.password
-        assert token.key == key and token.user is authenticated_user and token.created
+        assert token.digest == hash_token(key) and token.user is authenticated_user and token.created
         assert token.learner_pk == learner_pk
 
 
@@ -153,3 +154,45 @@ def test_a_user_without_a_learner_profile_cannot_enrol(db):
     response = client_for(staff).post(f"/api/v1/courses/{course.pk}/enroll/")
     assert response.status_code == 403
     assert not Enrollment.objects.exists()
+
+
+# --- tokens: stored hashed, expiring (django-rest-knox) -------------------------------------
+
+
+def test_a_token_is_stored_only_as_its_digest(api, learner):
+    from knox.models import AuthToken
+
+    token = _login(api, learner.user.username, "pass-word-123").json()["token"]
+    stored = AuthToken.objects.get(user=learner.user)
+    assert token not in {stored.digest, stored.token_key}
+    assert stored.digest == hash_token(token)
+    assert stored.expiry is not None
+
+
+def test_an_expired_token_is_refused(learner):
+    from django.utils import timezone
+    from knox.models import AuthToken
+
+    api = client_for(learner.user)
+    assert api.get("/api/v1/me/").status_code == 200
+    AuthToken.objects.filter(user=learner.user).update(expiry=timezone.now())
+    response = api.get("/api/v1/me/")
+    assert response.status_code == 401 and response.json()["detail"]
+
+
+def test_tokens_last_the_configured_days(api, learner, settings):
+    import datetime as dt
+
+    from knox.models import AuthToken
+
+    _login(api, learner.user.username, "pass-word-123")
+    stored = AuthToken.objects.get(user=learner.user)
+    assert dt.timedelta(days=29, hours=23) < stored.expiry - stored.created <= dt.timedelta(days=30)
+
+
+def test_the_admin_lists_no_plain_tokens(client):
+    from tests.factories import UserFactory as Users
+
+    admin = Users(is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    assert client.get("/django-admin/authtoken/tokenproxy/").status_code == 404

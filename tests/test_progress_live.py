@@ -6,8 +6,8 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
-from rest_framework.authtoken.models import Token
 
+from api.tokens import token_issue
 from progress.services import events_record
 from tests.factories import LearnerFactory, enroll, make_course
 from tests.progress_helpers import Player
@@ -40,8 +40,8 @@ def setup(db):
     learner = LearnerFactory()
     course = make_course(lessons=1, duration=600)
     enroll(learner, course)
-    token = Token.objects.create(user=learner.user)
-    return learner, course.lessons.get(), token.key
+    token = token_issue(learner.user)
+    return learner, course.lessons.get(), token
 
 
 def application():
@@ -92,7 +92,7 @@ async def test_a_takeover_is_pushed_naming_the_superseded_session(layer, setup):
 async def test_another_learner_hears_nothing(layer, setup):
     learner, lesson, key = await sync_to_async(lambda: setup)()
     stranger = await sync_to_async(LearnerFactory)()
-    stranger_key = (await sync_to_async(Token.objects.create)(user=stranger.user)).key
+    stranger_key = await sync_to_async(token_issue)(stranger.user)
     socket, ok = await connect(f"/ws/progress/?token={stranger_key}")
     assert ok
     await sync_to_async(events_record)(learner=learner, raw_events=[Player(lesson.pk).play(0, 0)])

@@ -116,14 +116,35 @@ def test_the_web_page_shows_errors_in_chinese(client):
     assert not Learner.objects.exists()
 
 
-def test_registration_is_throttled(api, settings):
-    from rest_framework.settings import api_settings
-    from rest_framework.throttling import ScopedRateThrottle
+def test_registration_is_throttled_the_same_on_the_web_and_the_api(api, client, settings):
+    """One counter per client address for both doors (learners.registration_guard)."""
+    settings.REGISTER_RATE = "3/hour"
+    codes = [api.post(URL, body(username=f"u{i}"), format="json").status_code for i in range(2)]
+    web = client.post("/accounts/register/", body(username="web1"))
+    assert codes == [201, 400] and web.status_code == 200  # each counted (then: a duplicate ID)
+    refused_api = api.post(URL, body(username="u9"), format="json")
+    assert refused_api.status_code == 429 and refused_api.json()["detail"]
+    refused_web = client.post("/accounts/register/", body(username="web2"))
+    assert refused_web.status_code == 429
+    assert "注册过于频繁" in refused_web.content.decode()
+    # Another address is not affected.
+    other = api.post(URL, body(username="u10"), format="json", REMOTE_ADDR="10.9.8.7")
+    assert other.status_code != 429
 
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"register": "2/hour"}}
-    ScopedRateThrottle.THROTTLE_RATES = {"register": "2/hour"}
-    try:
-        codes = [api.post(URL, body(username=f"u{i}"), format="json").status_code for i in range(3)]
-    finally:
-        ScopedRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
-    assert codes[-1] == 429
+
+def test_telling_that_an_id_number_is_registered_is_rate_limited_and_logged(api, client, settings, caplog):
+    settings.REGISTER_ID_PROBE_RATE = "2/hour"
+    LearnerFactory(id_number=valid_id())
+    answers = [api.post(URL, body(username=f"p{i}"), format="json") for i in range(2)]
+    assert all(a.status_code == 400 and a.json()["detail"].startswith("id_number") for a in answers)
+    third = api.post(URL, body(username="p3"), format="json")
+    assert third.status_code == 429
+    assert "id_number" not in third.json()["detail"] and "身份证" not in third.json()["detail"]
+    web = client.post("/accounts/register/", body(username="p4"))
+    assert web.status_code == 429 and "已注册" not in web.content.decode()
+    assert "already registered, from 127.0.0.1" in caplog.text
+
+
+def test_a_fresh_id_number_is_not_limited_by_the_probe_rate(api, settings):
+    settings.REGISTER_ID_PROBE_RATE = "1/hour"
+    assert api.post(URL, body(username="fresh"), format="json").status_code == 201

@@ -1,0 +1,77 @@
+"""Registration is throttled the same on the web page and the API, per client address, and the
+answer "this ID number is already registered" is rate-limited harder and logged: it tells an
+anonymous visitor something about a third person, so it may be asked a few times an hour from
+one address, not enumerated (issue 15).
+
+The rates are DRF's throttle format (``REGISTER_RATE``, default ``30/hour``, and
+``REGISTER_ID_PROBE_RATE``, default ``5/hour``) counted in the cache by DRF's ``SimpleRateThrottle``.
+With the cache down the guard fails closed (``RegistrationUnavailable``, a 503): an unthrottled
+registration form is what an attacker would wait for.
+"""
+
+import logging
+
+from django.conf import settings
+from rest_framework.throttling import SimpleRateThrottle
+
+from learners.login_guard import client_address
+
+logger = logging.getLogger(__name__)
+
+
+class RegistrationRefused(Exception):
+    status = 429
+    message = "注册过于频繁，请稍后再试。Too many registrations from here; please try again later."
+
+
+class RegistrationUnavailable(RegistrationRefused):
+    status = 503
+    message = (
+        "注册服务暂时不可用，请稍后再试。Registration is unavailable for a moment; please try again shortly."
+    )
+
+
+class _AddressThrottle(SimpleRateThrottle):
+    setting = ""
+
+    def get_rate(self):
+        return getattr(settings, self.setting)
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": client_address(request) or "unknown"}
+
+    def wait_seconds(self) -> int:
+        return int(self.wait() or self.duration)
+
+
+class RegisterThrottle(_AddressThrottle):
+    scope = "register"
+    setting = "REGISTER_RATE"
+
+
+class IdProbeThrottle(_AddressThrottle):
+    scope = "register-id-probe"
+    setting = "REGISTER_ID_PROBE_RATE"
+
+
+def _allowed(throttle: _AddressThrottle, request) -> bool:
+    try:
+        return throttle.allow_request(request, None)
+    except Exception as error:  # the cache backend's connection errors
+        logger.error("Registration guard: the cache is unavailable (%s)", type(error).__name__)
+        raise RegistrationUnavailable() from error
+
+
+def registration_check(request) -> None:
+    """Count a registration attempt from this address; raise if it may not be made."""
+    if not _allowed(RegisterThrottle(), request):
+        raise RegistrationRefused()
+
+
+def duplicate_id_answer_check(request) -> None:
+    """Before telling a visitor that an ID number is registered: count and log it; raise
+    ``RegistrationRefused`` (no word about the number) past the hard limit."""
+    address = client_address(request)
+    logger.warning("Registration with an ID number already registered, from %s", address or "unknown")
+    if not _allowed(IdProbeThrottle(), request):
+        raise RegistrationRefused()
