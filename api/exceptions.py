@@ -40,6 +40,19 @@ def exception_handler(exc, context):
     return response
 
 
+def json_bad_request(request, exception=None):
+    """Django's own 400s (a request it refused before any view: a bad host, a body too large for
+    a non-API parser) as JSON on /api/ paths."""
+    return JsonResponse(
+        {"detail": "请求无效。The request could not be understood; check its headers and body."},
+        status=status.HTTP_400_BAD_REQUEST,
+    )
+
+
+def json_forbidden(request, exception=None):
+    return JsonResponse({"detail": "没有权限。You may not do this."}, status=status.HTTP_403_FORBIDDEN)
+
+
 def json_not_found(request, exception=None):
     return JsonResponse({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
 

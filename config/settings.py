@@ -305,6 +305,13 @@ if not DEBUG and not (FIELD_ENCRYPTION_KEYS and FIELD_HASH_KEY):
         "FIELD_ENCRYPTION_KEYS (or FIELD_ENCRYPTION_KEY / _FILE) and FIELD_HASH_KEY must be set when "
         "DJANGO_DEBUG is off: they protect learners' ID numbers and phones at rest."
     )
+if not DEBUG:
+    # Production refuses weak keys at start-up rather than running on them (issue 15).
+    from config.keys import weak_key_problems
+
+    _problems = weak_key_problems(SECRET_KEY, FIELD_ENCRYPTION_KEYS, FIELD_HASH_KEY)
+    if _problems:
+        raise ImproperlyConfigured("Weak keys refused in production: " + "; ".join(_problems))
 
 # --- Identity verification (learners/verification.py) ----------------------------------------
 # The real-name check run after registration and roster activation. Default provider: the HTTP

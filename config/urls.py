@@ -8,7 +8,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 import common.urls  # noqa: F401  (registers the "id" path converter before any include)
-from api.exceptions import json_not_found, json_server_error
+from api.exceptions import json_bad_request, json_forbidden, json_not_found, json_server_error
 from config import pwa
 from config.health import healthz
 from courses import views as course_views
@@ -50,6 +50,22 @@ urlpatterns = [
 
 # Local media (MEDIA_URL) is served by config.media.LocalMediaMiddleware, with byte ranges.
 urlpatterns += [path("", include(wagtail_urls))]
+
+
+def handler400(request, exception=None):
+    if request.path.startswith("/api/"):
+        return json_bad_request(request, exception)
+    from django.views.defaults import bad_request
+
+    return bad_request(request, exception)
+
+
+def handler403(request, exception=None):
+    if request.path.startswith("/api/"):
+        return json_forbidden(request, exception)
+    from django.views.defaults import permission_denied
+
+    return permission_denied(request, exception)
 
 
 def handler404(request, exception=None):

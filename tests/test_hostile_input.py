@@ -137,3 +137,22 @@ def test_search_takes_any_text(client, query):
     make_course(title="陶瓷成型施釉工 OR NEAR 技能", summary='带 "引号" 的简介')
     response = client.get("/search/", {"q": query})
     assert response.status_code == 200
+
+
+def test_djangos_own_400_is_json_on_the_api(client, settings):
+    """A request Django refuses before any view (here: a host not allowed) still gets JSON."""
+    settings.DEBUG = False
+    settings.ALLOWED_HOSTS = ["px.zibo.example"]
+    response = client.get("/api/v1/courses/", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["detail"]
+    page = client.get("/courses/", HTTP_HOST="evil.example")
+    assert page.status_code == 400 and not page["Content-Type"].startswith("application/json")
+
+
+def test_djangos_own_403_is_json_on_the_api(rf):
+    from config.urls import handler403
+
+    response = handler403(rf.get("/api/v1/me/"))
+    assert response.status_code == 403 and b"detail" in response.content

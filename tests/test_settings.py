@@ -14,8 +14,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # Production also needs the keys that protect personal data at rest (a valid Fernet key).
 DATA_KEYS = {
     "FIELD_ENCRYPTION_KEYS": "kQfR2nH3m4sT5uV6wX7yZ8aB9cD0eF1gH2iJ3kL4mN8=",
-    "FIELD_HASH_KEY": "h" * 40,
+    "FIELD_HASH_KEY": "h7Kp2xQ9vL4mN8rT3wY6zB1cD5fG0jSa8Ue4Wq1",
 }
+STRONG_SECRET = "k3y-" + "abcdefghijklmnopqrstuvwxyz0123456789" * 2
 
 
 LOAD_SETTINGS = (
@@ -49,22 +50,44 @@ def test_production_mode_without_a_secret_key_refuses_to_start():
 
 
 def test_production_mode_starts_with_a_secret_key():
-    result = _load_settings(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="x" * 60, **DATA_KEYS)
+    result = _load_settings(DJANGO_DEBUG="0", DJANGO_SECRET_KEY=STRONG_SECRET, **DATA_KEYS)
     assert result.returncode == 0, result.stderr
     assert "sqlite3" in result.stdout
 
 
 def test_secret_key_can_come_from_a_file(tmp_path):
     secret = tmp_path / "secret"
-    secret.write_text("y" * 60)
+    secret.write_text(STRONG_SECRET)
     result = _load_settings(DJANGO_DEBUG="0", DJANGO_SECRET_KEY_FILE=str(secret), **DATA_KEYS)
     assert result.returncode == 0, result.stderr
 
 
 def test_production_mode_without_the_personal_data_keys_refuses_to_start():
-    result = _load_settings(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="x" * 60)
+    result = _load_settings(DJANGO_DEBUG="0", DJANGO_SECRET_KEY=STRONG_SECRET)
     assert result.returncode != 0
     assert "FIELD_ENCRYPTION_KEYS" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("changes", "named"),
+    [
+        ({"FIELD_HASH_KEY": "k"}, "FIELD_HASH_KEY"),
+        ({"FIELD_HASH_KEY": "a" * 40}, "FIELD_HASH_KEY"),
+        ({"FIELD_ENCRYPTION_KEYS": "not-a-fernet-key"}, "FIELD_ENCRYPTION_KEYS"),
+        ({"DJANGO_SECRET_KEY": "short-secret"}, "DJANGO_SECRET_KEY"),
+        ({"DJANGO_SECRET_KEY": "django-insecure-" + "q8w7e6r5t4y3u2i1o0p" * 3}, "DJANGO_SECRET_KEY"),
+    ],
+)
+def test_production_refuses_weak_keys(changes, named):
+    env = {"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": STRONG_SECRET, **DATA_KEYS, **changes}
+    result = _load_settings(**env)
+    assert result.returncode != 0
+    assert "Weak keys refused in production" in result.stderr and named in result.stderr
+
+
+def test_development_accepts_any_keys():
+    result = _load_settings(DJANGO_DEBUG="1", FIELD_HASH_KEY="k")
+    assert result.returncode == 0, result.stderr
 
 
 def test_a_database_url_selects_postgresql():
@@ -101,7 +124,7 @@ def test_check_deploy_is_clean_under_production_settings():
     env = {
         **clean,
         "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": "k3y-" + "abcdefghijklmnopqrstuvwxyz0123456789" * 2,
+        "DJANGO_SECRET_KEY": STRONG_SECRET,
         "DJANGO_ALLOWED_HOSTS": "px.zibo.example",
         **DATA_KEYS,
     }

@@ -28,7 +28,7 @@ from tests.conftest import client_for
 from tests.factories import LearnerFactory, enroll, make_course, valid_id_number
 from tests.institutions_factories import make_world
 from tests.rosters_factories import class_with_staff, good_rows, roster_id, upload, xlsx_bytes
-from tests.test_settings import DATA_KEYS, _load_settings
+from tests.test_settings import DATA_KEYS, STRONG_SECRET, _load_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -479,7 +479,7 @@ def test_production_defaults_to_staff_confirmation_or_the_http_service():
         "import django; django.setup(); from django.conf import settings; "
         "print(settings.IDENTITY_VERIFICATION_PROVIDER, settings.IDENTITY_VERIFICATION_TIMEOUT)"
     )
-    production = {"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "x" * 60, **DATA_KEYS}
+    production = {"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": STRONG_SECRET, **DATA_KEYS}
     result = _load_settings(code, **production)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["learners.verification.StaffConfirmationOnly", "5.0"]
