@@ -351,7 +351,9 @@ SCORM_MAX_FILES = env_int("SCORM_MAX_FILES", 5000)
 #  an origin   "https://scorm-content.example" (a host of its own, on which nobody signs in; "{lesson}"
 #              may stand in the host name for one origin per lesson): its frames share that origin;
 #  "loopback"  development: the other of 127.0.0.1 / localhost, on the request's port.
-SCORM_CONTENT_ORIGIN = (env_str("SCORM_CONTENT_ORIGIN", "loopback" if DEBUG else "") or "").strip().rstrip("/")
+SCORM_CONTENT_ORIGIN = (
+    (env_str("SCORM_CONTENT_ORIGIN", "loopback" if DEBUG else "") or "").strip().rstrip("/")
+)
 SCORM_CONTENT_TOKEN_SECONDS = env_int("SCORM_CONTENT_TOKEN_SECONDS", 6 * 3600)
 if SCORM_CONTENT_ORIGIN not in ("", "loopback") and (
     not SCORM_CONTENT_ORIGIN.startswith(("https://", "http://"))

@@ -20,6 +20,18 @@ def learner_is_enrolled(learner: Learner | None, lesson: Lesson) -> bool:
     return learner is not None and learner.enrollments.filter(course_id=lesson.course_id).exists()
 
 
+def enrolled_learner(learner_id: int, lesson: Lesson) -> Learner | None:
+    """The learner (with their user) if their account is active and they are enrolled in the
+    lesson's course, else None (one query). Package files and commits, reached through a signed
+    link rather than a session, check this at every request: an enrolment removed or an account
+    deactivated ends access before the link expires."""
+    return (
+        Learner.objects.select_related("user")
+        .filter(pk=learner_id, user__is_active=True, enrollments__course_id=lesson.course_id)
+        .first()
+    )
+
+
 def learner_attempt(learner: Learner, lesson: Lesson) -> ScormAttempt | None:
     return ScormAttempt.objects.filter(learner=learner, lesson=lesson).first()
 

@@ -1,8 +1,17 @@
-"""The SCORM player in a real browser (Chromium via Playwright) against a live server: the SCO
-finds scorm-again's API, its commits reach the runtime data API and complete the lesson, and a
-learner who leaves resumes where they were. Rustici's Golf samples (tests/data/scorm/) and the
-demo's own Chinese packages (scorm/demo_packages/), the latter on a 390 px phone screen."""
+"""The SCORM player in a real browser (Chromium via Playwright) against a live server: the SCO, in
+its sandboxed frame, finds scorm-again's API (injected into its pages), its commits reach the
+server through the signed link and complete the lesson, and a learner who leaves resumes where
+they were. Rustici's Golf samples (tests/data/scorm/) and the demo's own Chinese packages
+(scorm/demo_packages/), the latter on a 390 px phone screen.
 
+Two ways of serving the files (scorm/README.md, "Isolation"): from this site in an opaque sandbox
+(``opaque``, the default without SCORM_CONTENT_ORIGIN), and from a separate origin
+(``separate_origin``: the live server is at localhost, the files at 127.0.0.1). Packages whose
+pages script each other's frames (the demo packages' shell reads its page's form; Golf's quiz
+calls parent.RecordTest) need the separate origin: in an opaque sandbox every document is an
+origin of its own."""
+
+import re
 import time
 from pathlib import Path
 
@@ -60,6 +69,24 @@ def chromium_page(monkeypatch, settings, tmp_path):
         connections.close_all()
 
 
+@pytest.fixture
+def opaque(settings):
+    settings.SCORM_CONTENT_ORIGIN = ""
+
+
+@pytest.fixture
+def separate_origin(settings, live_server):
+    assert "://localhost:" in live_server.url
+    settings.SCORM_CONTENT_ORIGIN = live_server.url.replace("://localhost:", "://127.0.0.1:")
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "127.0.0.1", "localhost"]
+    return settings.SCORM_CONTENT_ORIGIN
+
+
+def sco_frame(page):
+    """The package's frame (sandboxed, of another origin: Playwright evaluates in it all the same)."""
+    return page.locator("#scorm-frame").element_handle().content_frame()
+
+
 def enrolled_learner_in(course):
     learner = LearnerFactory()
     enroll(learner, course)
@@ -85,7 +112,7 @@ def eventually(check, seconds: float = 8.0):
         time.sleep(0.2)
 
 
-def test_the_authored_package_completes_the_lesson_in_the_browser(chromium_page, live_server):
+def test_the_authored_package_completes_the_lesson_in_the_browser(chromium_page, live_server, opaque):
     page = chromium_page
     course, lesson = scorm_course(minimal_package())
     package_import(lesson=lesson)
@@ -107,7 +134,11 @@ def test_the_authored_package_completes_the_lesson_in_the_browser(chromium_page,
     assert page.locator("#scorm-status").text_content() == "已完成"
 
 
-def test_the_golf_scorm_12_sample_finds_the_api_saves_on_leaving_and_resumes(chromium_page, live_server):
+@pytest.mark.parametrize("mode", ["opaque", "separate_origin"])
+def test_the_golf_scorm_12_sample_finds_the_api_saves_on_leaving_and_resumes(
+    chromium_page, live_server, mode, request
+):
+    request.getfixturevalue(mode)
     page = chromium_page
     course, lesson = scorm_course(GOLF_12.read_bytes(), name="golf12.zip")
     package_import(lesson=lesson)
@@ -120,9 +151,9 @@ def test_the_golf_scorm_12_sample_finds_the_api_saves_on_leaving_and_resumes(chr
     golf.frame_locator("#contentFrame").locator("body").wait_for()
     golf.locator("#butNext").click()
     golf.locator("#butNext").click()
-    assert page.evaluate("window.API.LMSGetValue('cmi.core.lesson_location')") == "2"
+    assert sco_frame(page).evaluate("window.API.LMSGetValue('cmi.core.lesson_location')") == "2"
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "scorm-golf-12.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"scorm-golf-12-{mode}.png"), full_page=True)
 
     page.goto(f"{live_server.url}/")  # leaving: Golf's unload handler calls LMSFinish
 
@@ -138,11 +169,48 @@ def test_the_golf_scorm_12_sample_finds_the_api_saves_on_leaving_and_resumes(chr
 
     log_in_and_launch(page, live_server, learner, lesson)  # already signed in: straight back
     page.wait_for_function("window.scormRuntime.initialized === true")
-    assert page.evaluate("window.API.LMSGetValue('cmi.core.entry')") == "resume"
-    assert page.evaluate("window.API.LMSGetValue('cmi.core.lesson_location')") == "2"
+    assert sco_frame(page).evaluate("window.API.LMSGetValue('cmi.core.entry')") == "resume"
+    assert sco_frame(page).evaluate("window.API.LMSGetValue('cmi.core.lesson_location')") == "2"
 
 
-def test_the_golf_scorm_2004_sample_finds_api_1484_11(chromium_page, live_server):
+def test_the_golf_scorm_12_quiz_records_its_score_through_the_shell_on_a_separate_origin(
+    chromium_page, live_server, separate_origin
+):
+    """Golf's quiz page, in a frame of the SCO's page, calls parent.RecordTest(score): pages of
+    one package script each other, which needs the separate origin (both pages share it)."""
+    page = chromium_page
+    course, lesson = scorm_course(GOLF_12.read_bytes(), name="golf12.zip")
+    package_import(lesson=lesson)
+    learner = enrolled_learner_in(course)
+
+    log_in_and_launch(page, live_server, learner, lesson)
+    page.wait_for_function("window.scormRuntime && window.scormRuntime.initialized === true")
+    assert page.get_attribute("#scorm-frame", "src").startswith(separate_origin + "/scorm/content/")
+    golf = page.frame_locator("#scorm-frame")
+    golf.frame_locator("#contentFrame").locator("body").wait_for()
+    for _ in range(14):
+        golf.locator("#butNext").click()
+    quiz = golf.frame_locator("#contentFrame")
+    quiz.locator("h1").filter(has_text="Knowledge Check").wait_for()
+    for choice in quiz.locator(".correctAnswer input[type=radio]").all():
+        choice.check()
+    for box in quiz.locator(".correctAnswer input[type=text]").all():
+        box.fill(re.search(r"\((.+)\)", box.locator("xpath=..").text_content()).group(1).strip())
+    quiz.locator("input[value='Submit Answers']").click()
+    quiz.locator("h3").filter(has_text="Score: 100").wait_for()
+    assert sco_frame(page).evaluate("window.API.LMSGetValue('cmi.core.lesson_status')") == "passed"
+
+    page.goto(f"{live_server.url}/")  # leaving: LMSFinish commits the score
+
+    passed = eventually(
+        lambda: ScormAttempt.objects.filter(learner=learner, lesson=lesson, lesson_status="passed").first()
+    )
+    assert passed is not None, "Golf's quiz score did not reach the server"
+    assert (passed.score_raw, passed.score_min, passed.score_max) == (100, 0, 100)
+    assert passed.completed_at is not None
+
+
+def test_the_golf_scorm_2004_sample_finds_api_1484_11(chromium_page, live_server, opaque):
     page = chromium_page
     course, lesson = scorm_course(GOLF_2004.read_bytes(), name="golf2004.zip")
     package_import(lesson=lesson)
@@ -151,8 +219,8 @@ def test_the_golf_scorm_2004_sample_finds_api_1484_11(chromium_page, live_server
     log_in_and_launch(page, live_server, learner, lesson)
 
     page.wait_for_function("window.scormRuntime && window.scormRuntime.initialized === true")
-    assert page.evaluate("window.API_1484_11.GetValue('cmi.completion_status')") == "incomplete"
-    assert page.evaluate("window.API_1484_11.GetValue('cmi.learner_name')") == learner.real_name
+    assert sco_frame(page).evaluate("window.API_1484_11.GetValue('cmi.completion_status')") == "incomplete"
+    assert sco_frame(page).evaluate("window.API_1484_11.GetValue('cmi.learner_name')") == learner.real_name
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "scorm-golf-2004.png"), full_page=True)
 
@@ -183,7 +251,9 @@ def answer(course_page, choices: dict[str, str]) -> None:
     course_page.locator("button.submit").click()
 
 
-def test_the_demo_scorm_12_package_resumes_where_the_learner_left_and_passes(chromium_page, live_server):
+def test_the_demo_scorm_12_package_resumes_where_the_learner_left_and_passes(
+    chromium_page, live_server, separate_origin
+):
     page = chromium_page
     page.set_viewport_size(PHONE)
     course, lesson = demo_lesson("fall-prevention-scorm12")
@@ -197,8 +267,8 @@ def test_the_demo_scorm_12_package_resumes_where_the_learner_left_and_passes(chr
     sco.locator("#next").click()
     sco.locator("#next").click()
     sco.frame_locator("#page").locator("h2").filter(has_text="日常照护要点").wait_for()
-    assert page.evaluate("window.API.LMSGetValue('cmi.core.lesson_location')") == "3"
-    assert page.evaluate("window.API.LMSGetValue('cmi.core.lesson_status')") == "incomplete"
+    assert sco_frame(page).evaluate("window.API.LMSGetValue('cmi.core.lesson_location')") == "3"
+    assert sco_frame(page).evaluate("window.API.LMSGetValue('cmi.core.lesson_status')") == "incomplete"
     assert fits_the_screen(page)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "scorm-demo-12-phone.png"), full_page=True)
@@ -217,7 +287,7 @@ def test_the_demo_scorm_12_package_resumes_where_the_learner_left_and_passes(chr
 
     log_in_and_launch(page, live_server, learner, lesson)  # already signed in: straight back
     page.wait_for_function("window.scormRuntime.initialized === true")
-    assert page.evaluate("window.API.LMSGetValue('cmi.core.entry')") == "resume"
+    assert sco_frame(page).evaluate("window.API.LMSGetValue('cmi.core.entry')") == "resume"
     sco.locator("#where").filter(has_text="第 3 / 5 页").wait_for()
     sco.locator("#next").click()
     sco.locator("#next").click()
@@ -225,7 +295,7 @@ def test_the_demo_scorm_12_package_resumes_where_the_learner_left_and_passes(chr
     quiz.locator("h2").filter(has_text="自我检测").wait_for()
     answer(quiz, {"q1": "b", "q2": "c", "q3": "a"})
     quiz.locator("#result").filter(has_text="自测通过").wait_for()
-    assert page.evaluate("window.API.LMSGetValue('cmi.core.lesson_status')") == "passed"
+    assert sco_frame(page).evaluate("window.API.LMSGetValue('cmi.core.lesson_status')") == "passed"
     page.screenshot(path=str(ARTIFACTS / "scorm-demo-12-passed.png"), full_page=True)
 
     passed = eventually(
@@ -237,7 +307,9 @@ def test_the_demo_scorm_12_package_resumes_where_the_learner_left_and_passes(chr
     assert page.evaluate("window.scormRuntime.failures") == 0
 
 
-def test_the_demo_scorm_2004_package_reports_a_failed_then_a_passed_self_check(chromium_page, live_server):
+def test_the_demo_scorm_2004_package_reports_a_failed_then_a_passed_self_check(
+    chromium_page, live_server, separate_origin
+):
     page = chromium_page
     page.set_viewport_size(PHONE)
     course, lesson = demo_lesson("feeding-scorm2004")
@@ -247,19 +319,19 @@ def test_the_demo_scorm_2004_package_reports_a_failed_then_a_passed_self_check(c
     page.wait_for_function("window.scormRuntime && window.scormRuntime.initialized === true")
     sco = page.frame_locator("#scorm-frame")
     sco.frame_locator("#page").locator("h2").filter(has_text="进食前的准备").wait_for()
-    assert page.evaluate("window.API_1484_11.GetValue('cmi.completion_status')") == "incomplete"
+    assert sco_frame(page).evaluate("window.API_1484_11.GetValue('cmi.completion_status')") == "incomplete"
     for _ in range(4):
         sco.locator("#next").click()
     quiz = sco.frame_locator("#page")
     quiz.locator("h2").filter(has_text="自我检测").wait_for()
-    assert page.evaluate("window.API_1484_11.GetValue('cmi.location')") == "5"
-    assert page.evaluate("window.API_1484_11.GetValue('cmi.progress_measure')") == "0.80"
+    assert sco_frame(page).evaluate("window.API_1484_11.GetValue('cmi.location')") == "5"
+    assert sco_frame(page).evaluate("window.API_1484_11.GetValue('cmi.progress_measure')") == "0.80"
     assert fits_the_screen(page)
 
     answer(quiz, {"q1": "b", "q2": "a", "q3": "b"})  # 1 of 3
     quiz.locator("#result").filter(has_text="请看解析").wait_for()
-    assert page.evaluate("window.API_1484_11.GetValue('cmi.success_status')") == "failed"
-    assert page.evaluate("window.API_1484_11.GetValue('cmi.completion_status')") == "incomplete"
+    assert sco_frame(page).evaluate("window.API_1484_11.GetValue('cmi.success_status')") == "failed"
+    assert sco_frame(page).evaluate("window.API_1484_11.GetValue('cmi.completion_status')") == "incomplete"
 
     answer(quiz, {"q2": "c"})  # 2 of 3: passed
     quiz.locator("#result").filter(has_text="自测通过").wait_for()
