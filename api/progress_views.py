@@ -31,6 +31,17 @@ def learner_of(user) -> Learner:
     return learner
 
 
+def enrolled_lesson(learner: Learner, lesson_id: int) -> Lesson:
+    """The lesson, if the learner is enrolled in its course: 404 for no such lesson, 403 if not
+    enrolled (the one look-up of every progress endpoint that names a lesson)."""
+    lesson = Lesson.objects.filter(pk=lesson_id).first()
+    if lesson is None:
+        raise NotFound("没有这个课时。No such lesson.")
+    if not learner.enrollments.filter(course_id=lesson.course_id).exists():
+        raise PermissionDenied("未报名此课程。You are not enrolled in this lesson's course.")
+    return lesson
+
+
 def learner_keys_of(request) -> Learner:
     """The user's learner with only its keys loaded; its other fields load if something reads
     them, as with ``.only()``. The events endpoint needs no more, and reading the whole row (its
@@ -90,11 +101,7 @@ class LessonProgressView(APIView):
     @extend_schema(responses={200: ps.LessonProgressSerializer, 403: DetailSerializer, 404: DetailSerializer})
     def get(self, request, lesson_id: int):
         learner = learner_of(request.user)
-        lesson = Lesson.objects.filter(pk=lesson_id).first()
-        if lesson is None:
-            raise NotFound("没有这个课时。No such lesson.")
-        if not learner.enrollments.filter(course_id=lesson.course_id).exists():
-            raise PermissionDenied("未报名此课程。You are not enrolled in this lesson's course.")
+        lesson = enrolled_lesson(learner, lesson_id)
         progress = learner.lesson_progress.filter(lesson=lesson).first()
         return Response(lesson_progress_data(lesson, progress))
 
@@ -164,11 +171,7 @@ class AttentionCheckView(APIView):
         serializer = AttentionRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        lesson = Lesson.objects.filter(pk=data["lesson"]).first()
-        if lesson is None:
-            raise NotFound("没有这个课时。No such lesson.")
-        if not learner.enrollments.filter(course_id=lesson.course_id).exists():
-            raise PermissionDenied("未报名此课程。You are not enrolled in this lesson's course.")
+        lesson = enrolled_lesson(learner, data["lesson"])
         event = attention_record(
             learner=learner,
             lesson=lesson,
@@ -204,11 +207,7 @@ class GrantView(APIView):
         learner = learner_of(request.user)
         body = ps.GrantRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        lesson = Lesson.objects.filter(pk=body.validated_data["lesson"]).first()
-        if lesson is None:
-            raise NotFound("没有这个课时。No such lesson.")
-        if not learner.enrollments.filter(course_id=lesson.course_id).exists():
-            raise PermissionDenied("未报名此课程。You are not enrolled in this lesson's course.")
+        lesson = enrolled_lesson(learner, body.validated_data["lesson"])
         grant = grant_issue(learner=learner, lesson=lesson)
         return Response(
             {

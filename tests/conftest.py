@@ -109,7 +109,7 @@ def browser(monkeypatch, settings, tmp_path):
     from django.db import connections
     from playwright.sync_api import sync_playwright
 
-    from tests.e2e import ARTIFACTS, CHROMIUM, VIDEO
+    from tests.e2e import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, VIDEO
 
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     settings.MEDIA_ROOT = tmp_path
@@ -120,14 +120,7 @@ def browser(monkeypatch, settings, tmp_path):
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--autoplay-policy=no-user-gesture-required",
-            ],
+            args=CHROMIUM_ARGS,
         )
         contexts = []
 

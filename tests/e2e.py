@@ -12,6 +12,16 @@ WECHAT_UA = (
 )
 # Zibo's learners: browsers that ask for Chinese (the pages follow Accept-Language; English
 # is one click away in the language switcher).
+# How every browser test launches Chromium (headless in a container, videos may autoplay).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+]
+
 DESKTOP = {"viewport": {"width": 1366, "height": 768}, "locale": "zh-CN"}
 PHONE = {
     "viewport": {"width": 390, "height": 844},

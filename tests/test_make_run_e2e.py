@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from tests.e2e import ARTIFACTS, CHROMIUM, DESKTOP, PHONE, ROOT
+from tests.e2e import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, ROOT
 
 pytestmark = [
     pytest.mark.browser,
@@ -156,14 +156,7 @@ def test_make_run_resumes_a_lesson_on_a_phone_at_the_servers_second(make_run):
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--autoplay-policy=no-user-gesture-required",
-            ],
+            args=CHROMIUM_ARGS,
         )
         try:
             # The desktop: about 50 s of the video, then pause.
