@@ -44,9 +44,10 @@ test: install ## Run the test suite (SQLite and in-memory parts unless DATABASE_
 	@$(DEV) $(BIN)/pytest $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "make test: pytest ran no test; failing." >&2; fi; exit $$rc
 
-lint: install ## ruff check and format check
+lint: install ## ruff check and format check, and the import layers (import-linter, docs/architecture.md)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: install ## Fix what ruff can fix and format the code
 	$(BIN)/ruff check --fix .

@@ -2,13 +2,9 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.shapes import DetailSerializer, OccupationField  # noqa: F401  (DetailSerializer: used as s.DetailSerializer)
 from courses.models import CoursePage, Lesson, LessonKind
 from learners.models import Enrollment, Learner, VerificationStatus
-
-
-class OccupationField(serializers.Serializer):
-    code = serializers.CharField()
-    name = serializers.CharField()
 
 
 class CourseListSerializer(serializers.ModelSerializer):
@@ -186,7 +182,3 @@ class TokenRequestSerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField()
-
-
-class DetailSerializer(serializers.Serializer):
-    detail = serializers.CharField()

@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.permissions import IsAuthenticated
 
-from api.serializers import DetailSerializer
+from api.shapes import DetailSerializer
 from archive import selectors
 from archive.serializers import ArchiveEntrySerializer
 from institutions.api import IsLearner

@@ -9,7 +9,7 @@ application.
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from courses.models import CertificateType, Level
+from vocabulary.training import CertificateType, Level
 
 
 class ArchiveEntry(models.Model):

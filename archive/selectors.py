@@ -3,8 +3,8 @@
 from django.db.models import QuerySet
 
 from archive.models import ArchiveEntry, Certificate
-from learners.identity import mask_id_number, mask_name
 from learners.models import Learner
+from vocabulary.identity import mask_id_number, mask_name
 
 
 def learner_archive(learner: Learner) -> QuerySet[ArchiveEntry]:

@@ -7,9 +7,10 @@ from django.db.models import F, Sum
 from django.utils import timezone
 
 from archive.models import ArchiveEntry, Certificate
-from courses.models import CertificateType, CoursePage
+from courses.models import CoursePage
 from learners.models import Enrollment, Learner
 from progress.models import LessonProgress
+from vocabulary.training import CertificateType
 
 # No 0/O, 1/I/L: a number is read aloud and typed in by people checking a certificate.
 NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"

@@ -6,7 +6,8 @@ from django.http import Http404
 from django.template.response import TemplateResponse
 
 from archive import selectors
-from courses.models import CertificateType, CoursePage
+from courses.models import CoursePage
+from vocabulary.training import CertificateType
 
 
 @login_required

@@ -45,10 +45,12 @@ from knox.crypto import hash_token  # noqa: E402
 from knox.models import AuthToken  # noqa: E402
 from wagtail.models import Page, Site  # noqa: E402
 
-from courses.models import CourseIndexPage, CoursePage, HomePage, Lesson, LessonKind, Level, Occupation  # noqa: E402
-from learners.identity import id_check_char  # noqa: E402
-from learners.models import District, Enrollment, Learner, TargetGroup  # noqa: E402
+from courses.models import CourseIndexPage, CoursePage, HomePage, Lesson, LessonKind, Occupation  # noqa: E402
+from learners.models import Enrollment, Learner  # noqa: E402
 from progress.models import CreditedSpan, LessonProgress, PlaybackSession, ProgressEvent  # noqa: E402
+from vocabulary.identity import id_check_char  # noqa: E402
+from vocabulary.people import District, TargetGroup  # noqa: E402
+from vocabulary.training import Level  # noqa: E402
 
 USER_PREFIX = "bench-"
 COURSE_SLUG = "bench-course"

@@ -20,10 +20,10 @@ from rest_framework.permissions import AllowAny
 
 from api.pagination import StandardPagination
 from catalogs import selectors
-from catalogs.choices import CatalogKind, Industry, InstitutionType
+from catalogs.choices import CatalogKind, InstitutionType
 from catalogs.models import DemandEntry, GeneralEntry, InstitutionEntry, KeyIndustryEntry
-from courses.models import Level
-from learners.models import District, TargetGroup
+from vocabulary.people import District, TargetGroup
+from vocabulary.training import Industry, Level
 
 
 class CatalogOccupationSerializer(serializers.Serializer):

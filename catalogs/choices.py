@@ -1,4 +1,4 @@
-"""Choices of the four catalogs (四个目录). ``Industry`` is shared with courses."""
+"""Choices of the four catalogs (四个目录). ``Industry`` lives in ``vocabulary.training`` (courses use it too)."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -11,22 +11,6 @@ class CatalogKind(models.TextChoices):
     GENERAL = "general", _("一般性职业技能培训目录")
     DEMAND = "demand", _("劳动者职业技能培训需求目录")
     INSTITUTION = "institution", _("职业技能培训机构目录")
-
-
-class Industry(models.TextChoices):
-    """Zibo's key industries (重点产业) named by the key-industry catalog."""
-
-    CERAMICS = "ceramics", _("陶瓷")
-    GLASS = "glass", _("玻璃")
-    CHEMICAL = "chemical", _("化工")
-    PHARMACEUTICAL = "pharmaceutical", _("医药")
-    MACHINERY = "machinery", _("机械装备")
-    NEW_MATERIALS = "new-materials", _("新材料")
-    HOUSEKEEPING = "housekeeping", _("家政服务")
-    ELDERLY_CARE = "elderly-care", _("养老服务")
-    CATERING = "catering", _("餐饮")
-    ELECTRONICS = "electronics", _("电子信息")
-    OTHER = "other", _("其他")
 
 
 class InstitutionType(models.TextChoices):

@@ -12,7 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from wagtail.models import Workflow, WorkflowContentType
 
-from catalogs.choices import CatalogKind, Industry, InstitutionType
+from catalogs.choices import CatalogKind, InstitutionType
 from catalogs.models import (
     ENTRY_MODELS,
     CatalogPage,
@@ -23,8 +23,9 @@ from catalogs.models import (
 )
 from catalogs.services import entry_publish
 from catalogs.validators import credit_code_check_char
-from courses.models import HomePage, Level, Occupation
-from learners.models import District, TargetGroup
+from courses.models import HomePage, Occupation
+from vocabulary.people import District, TargetGroup
+from vocabulary.training import Industry, Level
 
 YEAR = 2026
 

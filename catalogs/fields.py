@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.text import capfirst
 
-from courses.models import Level
+from vocabulary.training import Level
 
 
 def validate_levels(value) -> None:
@@ -16,7 +16,7 @@ def validate_levels(value) -> None:
 
 
 class LevelListField(models.JSONField):
-    """Several ``courses.models.Level`` values, e.g. ``["5", "4"]``.
+    """Several ``vocabulary.training.Level`` values, e.g. ``["5", "4"]``.
 
     JSON rather than a join table so that revisions (drafts) store the levels with the entry.
     """

@@ -3,9 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from catalogs.choices import CatalogKind, Industry, InstitutionType
-from courses.models import Level
-from learners.models import District, TargetGroup
+from catalogs.choices import CatalogKind, InstitutionType
+from vocabulary.people import District, TargetGroup
+from vocabulary.training import Industry, Level
 
 ALL = [("", _("全部"))]
 

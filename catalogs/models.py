@@ -22,11 +22,12 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import DraftStateMixin, LockableMixin, Page, RevisionMixin, WorkflowMixin
 
-from catalogs.choices import CatalogKind, Industry, InstitutionType
+from catalogs.choices import CatalogKind, InstitutionType
 from catalogs.fields import LevelListField
 from catalogs.validators import normalize_credit_code, validate_contact_phone, validate_credit_code
-from courses.models import Level, Occupation
-from learners.models import District, TargetGroup
+from courses.models import Occupation
+from vocabulary.people import District, TargetGroup
+from vocabulary.training import Industry, Level
 
 
 def current_year() -> int:

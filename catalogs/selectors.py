@@ -2,9 +2,10 @@
 
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 
-from catalogs.choices import CatalogKind, Industry
+from catalogs.choices import CatalogKind
 from catalogs.models import ENTRY_MODELS, CatalogPage, InstitutionEntry
 from courses.models import Occupation
+from vocabulary.training import Industry
 
 # Industries in the order the policy lists them, not alphabetically by slug.
 _INDUSTRY_RANK = Case(

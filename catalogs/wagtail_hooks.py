@@ -15,10 +15,10 @@ from wagtail.admin.ui.tables import LiveStatusTagColumn, UpdatedAtColumn
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from catalogs.choices import Industry, InstitutionType
+from catalogs.choices import InstitutionType
 from catalogs.models import DemandEntry, GeneralEntry, InstitutionEntry, KeyIndustryEntry
-from courses.models import Level
-from learners.models import District, TargetGroup
+from vocabulary.people import District, TargetGroup
+from vocabulary.training import Industry, Level
 
 
 def status_columns() -> list:

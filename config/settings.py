@@ -290,7 +290,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "PREPROCESSING_HOOKS": ["api.schema.only_api_v1"],
     # Courses and archive certificates share one set of certificate types: one enum.
-    "ENUM_NAME_OVERRIDES": {"CertificateTypeEnum": "courses.models.CertificateType"},
+    "ENUM_NAME_OVERRIDES": {"CertificateTypeEnum": "vocabulary.training.CertificateType"},
 }
 
 # --- Personal data at rest (learners/crypto.py) ----------------------------------------------

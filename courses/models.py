@@ -16,9 +16,9 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 import common.urls  # noqa: F401  (the "id" path converter of the lesson route)
-from catalogs.choices import Industry
 from courses.media import inspect_upload
 from courses.search import searchable_text
+from vocabulary.training import CertificateType, Industry, Level
 
 
 class Occupation(models.Model):
@@ -38,26 +38,6 @@ class Occupation(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.name}"
-
-
-class Level(models.TextChoices):
-    """Vocational skill levels (职业技能等级), plus special-skill training (专项能力)."""
-
-    FIVE = "5", _("五级/初级工")
-    FOUR = "4", _("四级/中级工")
-    THREE = "3", _("三级/高级工")
-    TWO = "2", _("二级/技师")
-    ONE = "1", _("一级/高级技师")
-    SPECIAL = "special", _("专项职业能力")
-
-
-class CertificateType(models.TextChoices):
-    """What a learner receives on completing a course."""
-
-    SKILL_LEVEL = "skill-level", _("职业技能等级证书")
-    SPECIAL_ABILITY = "special-ability", _("专项职业能力证书")
-    TRAINING = "training", _("培训合格证书")
-    NONE = "none", _("无证书")
 
 
 class HomePage(Page):

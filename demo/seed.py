@@ -14,29 +14,21 @@ from django.utils import timezone
 from wagtail.models import Page, Site
 
 from archive.services import archive_backfill
-from catalogs.choices import Industry
 from catalogs.demo import seed_catalogs
 from courses.media import inspect_upload
-from courses.models import (
-    CertificateType,
-    CourseIndexPage,
-    CoursePage,
-    HomePage,
-    Lesson,
-    LessonKind,
-    Level,
-    Occupation,
-)
+from courses.models import CourseIndexPage, CoursePage, HomePage, Lesson, LessonKind, Occupation
 from courses.occupations import occupations_load
 from institutions.demo import seed_institutions
-from learners.identity import id_check_char
-from learners.models import District, Learner, TargetGroup
+from learners.models import Learner
 from learners.services import enrollment_create
 from progress.services import Origin, events_record, grant_issue
 from quizzes.demo import seed_quizzes
 from scorm.demo import seed_scorm
 from teachers.demo import seed_teachers
 from teachers.selectors import approved_teachers, live_materials
+from vocabulary.identity import id_check_char
+from vocabulary.people import District, TargetGroup
+from vocabulary.training import CertificateType, Industry, Level
 
 MEDIA_DIR = Path(__file__).resolve().parent / "media"
 INDUSTRY_BY_SLUG = {

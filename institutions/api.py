@@ -11,7 +11,7 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.serializers import DetailSerializer
+from api.shapes import DetailSerializer
 from courses.models import CoursePage, Lesson
 from institutions import roles, selectors, services
 from institutions import serializers as s

@@ -25,9 +25,10 @@ from institutions.models import (
 )
 from institutions.roles import AUDITORS_GROUP
 from institutions.services import assignment_create, class_create, class_member_add
-from learners.identity import id_check_char
-from learners.models import District, Learner, TargetGroup
+from learners.models import Learner
 from teachers.selectors import approved_teachers
+from vocabulary.identity import id_check_char
+from vocabulary.people import District, TargetGroup
 
 SCHOOL_NAME = "张店区职业培训学校"
 CLASS_NAME = "2026年养老护理员（五级）第3期"

@@ -11,8 +11,8 @@ from django.db import models
 from django.utils import timezone
 
 from catalogs.validators import normalize_credit_code, validate_contact_phone, validate_credit_code
-from courses.models import Level
-from learners.models import District
+from vocabulary.people import District
+from vocabulary.training import Level
 
 
 class InstitutionType(models.TextChoices):

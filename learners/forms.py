@@ -9,8 +9,9 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms.auth import LoginForm as WagtailLoginForm
 
 from learners import login_guard
-from learners.identity import normalize_id_number, validate_id_number
-from learners.models import District, Education, Learner, TargetGroup, phone_validator
+from learners.models import Learner
+from vocabulary.identity import normalize_id_number, validate_id_number
+from vocabulary.people import District, Education, TargetGroup, phone_validator
 
 
 class GuardMessages:

@@ -27,9 +27,9 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.utils.module_loading import import_string
 from django_tasks import task
 
-from learners.identity import validate_id_number
 from learners.models import Learner, VerificationStatus
 from learners.services import learner_verification_record
+from vocabulary.identity import validate_id_number
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.serializers import DetailSerializer
+from api.shapes import DetailSerializer
 from courses.models import Lesson
 from learners.models import Learner
 from quizzes import selectors

@@ -2,8 +2,9 @@
 
 from django.db import transaction
 
-from courses.models import Lesson, LessonKind, Level, Occupation
+from courses.models import Lesson, LessonKind, Occupation
 from quizzes.models import Choice, Question, QuestionKind, Quiz, QuizQuestion
+from vocabulary.training import Level
 
 ELDERLY_CARE = "4-10-01-05"  # 养老护理员
 

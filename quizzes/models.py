@@ -16,8 +16,8 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.models import Orderable
 from wagtail.search import index
 
-from courses.models import Level
 from quizzes.forms import QuestionForm, QuizForm
+from vocabulary.training import Level
 
 TRUE_TEXT = "正确"
 FALSE_TEXT = "错误"

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.parsers import SafeJSONParser
-from api.serializers import DetailSerializer
+from api.shapes import DetailSerializer
 from institutions import roles
 from institutions.models import TrainingClass
 from rosters.models import RosterUpload

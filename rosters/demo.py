@@ -1,7 +1,7 @@
 """Demo data: a sample roster with five real-looking (but invented) Zibo learners."""
 
-from learners.identity import id_check_char
 from rosters.export import roster_xlsx
+from vocabulary.identity import id_check_char
 
 # (name, first 17 digits of the ID number, phone, district, target group, employer)
 _SAMPLE = (

@@ -8,8 +8,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from common.spreadsheets import workbook_bytes
-from learners.models import District, TargetGroup
 from rosters.parsing import HEADER_LABELS
+from vocabulary.people import District, TargetGroup
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")

@@ -15,8 +15,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from learners.identity import normalize_id_number, validate_id_number
-from learners.models import District, Learner, TargetGroup, phone_validator
+from learners.models import Learner
+from vocabulary.identity import normalize_id_number, validate_id_number
+from vocabulary.people import District, TargetGroup, phone_validator
 
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 DEFAULT_MAX_ROWS = 2000

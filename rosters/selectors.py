@@ -18,8 +18,8 @@ from django.utils import timezone, translation
 
 from courses.models import Lesson
 from institutions.models import Assignment, ClassMembership, TrainingClass
-from learners.models import TargetGroup
 from progress.models import LessonProgress, ProgressEvent
+from vocabulary.people import TargetGroup
 
 BEHIND_DUE_DAYS = 3
 
@@ -179,8 +179,8 @@ def class_dashboard(training_class: TrainingClass, *, now=None) -> dict:
 
 def upload_preview(upload) -> dict:
     """What a preview shows of an upload: each row with its ID number and phone masked."""
-    from learners.identity import mask_id_number, mask_phone
     from rosters.services import upload_rows
+    from vocabulary.identity import mask_id_number, mask_phone
 
     with translation.override("zh-hans"):
         group_labels = {value: str(label) for value, label in TargetGroup.choices}

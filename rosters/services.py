@@ -20,11 +20,11 @@ from django.utils import timezone
 from institutions.models import ClassMembership, TrainingClass
 from institutions.services import class_member_add
 from learners.crypto import blind_index
-from learners.identity import normalize_id_number
 from learners.models import Enrollment, Learner
 from learners.services import learner_register
 from rosters.models import RosterUpload
 from rosters.parsing import check_rows, read_roster
+from vocabulary.identity import normalize_id_number
 
 DEFAULT_UPLOAD_TTL = 2 * 3600
 

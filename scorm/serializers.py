@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from api.serializers import DetailSerializer  # noqa: F401  (re-exported for the views' schema)
+from api.shapes import DetailSerializer  # noqa: F401  (re-exported for the views' schema)
 from progress.models import Channel
 
 

@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 from wagtail.images.exceptions import InvalidFilterSpecError
 
 from api.pagination import StandardPagination
-from api.serializers import DetailSerializer, OccupationField
+from api.shapes import DetailSerializer, OccupationField
 from teachers.models import Material, Teacher, TeacherCertificate
 from teachers.selectors import PHOTO_SPEC, public_materials, public_teachers
 

@@ -14,10 +14,11 @@ from django.db import transaction
 from PIL import Image as PILImage
 from wagtail.images import get_image_model
 
-from courses.models import Level, Occupation
+from courses.models import Occupation
 from teachers.isbn import isbn13_check_digit
 from teachers.models import Gender, Material, Teacher, TeacherCertificate, TeacherState
 from teachers.services import teacher_transition
+from vocabulary.training import Level
 
 CERAMICS, GLASS, CHEMICAL = "6-15-05-02", "6-15-03-03", "6-11-01-03"
 ELDERLY_CARE, HOUSEKEEPING, CATERING = "4-10-01-05", "4-10-01-06", "4-03-02-01"

@@ -17,11 +17,11 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.models import DraftStateMixin, LockableMixin, Orderable, RevisionMixin, WorkflowMixin
 from wagtail.search import index
 
-from courses.models import Level
 from courses.search import searchable_text
-from learners.identity import mask_phone
-from learners.models import phone_validator
 from teachers.isbn import isbn_normalize, validate_isbn
+from vocabulary.identity import mask_phone
+from vocabulary.people import phone_validator
+from vocabulary.training import Level
 
 
 class TeacherState(models.TextChoices):

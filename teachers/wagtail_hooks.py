@@ -9,10 +9,11 @@ from wagtail.log_actions import LogFormatter
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from courses.models import Level, Occupation
+from courses.models import Occupation
 from teachers.admin_views import TeacherEditView, TeacherIndexView, TeacherTransitionView
 from teachers.models import Material, Teacher, TeacherState
 from teachers.services import LOG_ACTIONS
+from vocabulary.training import Level
 
 
 def _occupations_with(related: str):

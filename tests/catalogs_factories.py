@@ -6,13 +6,14 @@ from decimal import Decimal
 import factory
 from factory.django import DjangoModelFactory
 
-from catalogs.choices import CatalogKind, Industry, InstitutionType
+from catalogs.choices import CatalogKind, InstitutionType
 from catalogs.models import CatalogPage, DemandEntry, GeneralEntry, InstitutionEntry, KeyIndustryEntry
 from catalogs.services import entry_publish
 from catalogs.validators import credit_code_check_char
-from courses.models import Level, Occupation
-from learners.models import District, TargetGroup
+from courses.models import Occupation
 from tests.factories import site_home
+from vocabulary.people import District, TargetGroup
+from vocabulary.training import Industry, Level
 
 
 class CatalogOccupationFactory(DjangoModelFactory):

@@ -7,9 +7,11 @@ from django.contrib.auth.models import User
 from factory.django import DjangoModelFactory
 from wagtail.models import Page, Site
 
-from courses.models import CourseIndexPage, CoursePage, HomePage, Lesson, LessonKind, Level, Occupation
-from learners.identity import id_check_char
-from learners.models import District, Enrollment, Learner, TargetGroup
+from courses.models import CourseIndexPage, CoursePage, HomePage, Lesson, LessonKind, Occupation
+from learners.models import Enrollment, Learner
+from vocabulary.identity import id_check_char
+from vocabulary.people import District, TargetGroup
+from vocabulary.training import Level
 
 factory.Faker._DEFAULT_LOCALE = "zh_CN"
 

@@ -21,8 +21,9 @@ from institutions.models import (
     InstitutionType,
     TrainingClass,
 )
-from learners.models import District, Learner
+from learners.models import Learner
 from tests.factories import LearnerFactory, OccupationFactory, UserFactory, make_course
+from vocabulary.people import District
 
 
 def credit_code(n: int, prefix: str = "52370303") -> str:

@@ -8,9 +8,9 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from institutions.models import Assignment, TrainingClass
-from learners.identity import id_check_char
 from tests.factories import make_course
 from tests.institutions_factories import InstitutionFactory, TrainingClassFactory, staff_of
+from vocabulary.identity import id_check_char
 
 HEADER = ["姓名", "身份证号", "手机号", "区县", "人员类别", "工作单位"]
 

@@ -10,10 +10,11 @@ from factory.django import DjangoModelFactory
 from PIL import Image as PILImage
 from wagtail.images import get_image_model
 
-from courses.models import Level, Occupation
+from courses.models import Occupation
 from teachers.isbn import isbn13_check_digit
 from teachers.models import Material, Teacher, TeacherCertificate, TeacherState
 from tests.factories import LearnerFactory, OccupationFactory, UserFactory
+from vocabulary.training import Level
 
 factory.random.reseed_random("zibo-teachers")
 

@@ -7,13 +7,13 @@ import pytest
 
 from archive.models import ArchiveEntry, Certificate
 from archive.services import archive_backfill, archive_entry_record, certificate_number_new
-from courses.models import CertificateType
-from learners.identity import mask_name
 from learners.models import Enrollment
 from progress.completion import course_completion_record
 from tests.conftest import client_for
 from tests.factories import LearnerFactory, UserFactory, enroll, make_course
 from tests.progress_helpers import Player, send
+from vocabulary.identity import mask_name
+from vocabulary.training import CertificateType
 
 pytestmark = pytest.mark.django_db
 

@@ -8,11 +8,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from catalogs.choices import CatalogKind, Industry
+from catalogs.choices import CatalogKind
 from catalogs.models import CatalogPage, GeneralEntry, InstitutionEntry, KeyIndustryEntry
 from catalogs.validators import credit_code_check_char, validate_credit_code
-from courses.models import Level
-from learners.models import District, TargetGroup
 from tests.catalogs_factories import (
     FACTORIES,
     CatalogOccupationFactory,
@@ -24,6 +22,8 @@ from tests.catalogs_factories import (
 )
 from tests.conftest import client_for
 from tests.factories import UserFactory
+from vocabulary.people import District, TargetGroup
+from vocabulary.training import Industry, Level
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
-from learners.identity import (
+from vocabulary.identity import (
     birth_date_from_id,
     id_check_char,
     mask_id_number,

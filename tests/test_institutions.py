@@ -14,7 +14,7 @@ from django.utils import timezone
 from institutions import roles
 from institutions.models import Assignment, ClassMembership, Institution, TrainingClass
 from institutions.services import assignment_create, class_create, class_member_add
-from learners.models import District, Enrollment
+from learners.models import Enrollment
 from progress.models import LessonProgress
 from tests.conftest import client_for
 from tests.factories import LearnerFactory, UserFactory, make_course
@@ -28,6 +28,7 @@ from tests.institutions_factories import (
     official_of,
     staff_of,
 )
+from vocabulary.people import District
 
 pytestmark = pytest.mark.django_db
 

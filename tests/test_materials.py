@@ -6,12 +6,12 @@ from django.core.files.base import ContentFile
 from wagtail.documents import get_document_model
 from wagtail.search.backends import get_search_backend
 
-from courses.models import Level
 from teachers.isbn import isbn10_check_char, isbn13_check_digit, isbn_normalize
 from teachers.models import Material, Teacher
 from teachers.selectors import live_materials
 from tests.factories import OccupationFactory
 from tests.teachers_factories import MaterialFactory, TeacherFactory, editor_user, reviewer_user
+from vocabulary.training import Level
 
 pytestmark = pytest.mark.django_db
 

@@ -3,9 +3,9 @@
 import pytest
 from django.db import connection
 
-from learners.identity import id_check_char
 from learners.models import Learner
 from tests.factories import LearnerFactory
+from vocabulary.identity import id_check_char
 
 pytestmark = pytest.mark.django_db
 

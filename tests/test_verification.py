@@ -13,7 +13,6 @@ from django.conf import settings as django_settings
 from django.utils import timezone
 
 from archive.models import ArchiveEntry, Certificate
-from courses.models import CertificateType
 from learners.models import Learner, VerificationStatus
 from learners.services import learner_verification_record
 from learners.verification import (
@@ -29,6 +28,7 @@ from tests.factories import LearnerFactory, enroll, make_course, valid_id_number
 from tests.institutions_factories import make_world
 from tests.rosters_factories import class_with_staff, good_rows, roster_id, upload, xlsx_bytes
 from tests.test_settings import DATA_KEYS, STRONG_SECRET, _load_settings
+from vocabulary.training import CertificateType
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import learners.identity
+import vocabulary.identity
 from django.conf import settings
 from django.db import migrations, models
 
@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('real_name', models.CharField(max_length=50, verbose_name='real name')),
-                ('id_number', models.CharField(max_length=18, unique=True, validators=[learners.identity.validate_id_number], verbose_name='ID number')),
+                ('id_number', models.CharField(max_length=18, unique=True, validators=[vocabulary.identity.validate_id_number], verbose_name='ID number')),
                 ('phone', models.CharField(max_length=11, validators=[django.core.validators.RegexValidator('^1[3-9]\\d{9}$', 'Enter an 11-digit mainland mobile number, e.g. 13912345678.')], verbose_name='mobile phone')),
                 ('district', models.CharField(choices=[('张店区', '张店区'), ('淄川区', '淄川区'), ('博山区', '博山区'), ('周村区', '周村区'), ('临淄区', '临淄区'), ('桓台县', '桓台县'), ('高青县', '高青县'), ('沂源县', '沂源县'), ('高新区', '高新区'), ('经济开发区', '经济开发区'), ('文昌湖区', '文昌湖区')], max_length=10, verbose_name='district')),
                 ('target_group', models.CharField(choices=[('enterprise-employee', '企业职工'), ('college-student', '高校学生'), ('rural-worker', '农村转移就业劳动者'), ('poor-labour', '贫困劳动力'), ('unemployed', '失业人员'), ('school-leaver', '两后生'), ('veteran', '退役军人'), ('disabled', '残疾人'), ('high-risk-worker', '高危行业从业人员'), ('other', '其他')], default='other', max_length=30, verbose_name='target group')),

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import migrations, models
 
 import learners.crypto
-import learners.identity
+import vocabulary.identity
 import learners.models
 
 
@@ -14,7 +14,7 @@ def encrypt_existing(apps, schema_editor):
     """Rows written before this migration hold plain text: encrypt them and fill the hashes.
     Raw SQL, because the model's field would try to decrypt the plain text."""
     from learners.crypto import blind_index, encrypt
-    from learners.identity import birth_date_from_id, normalize_id_number, sex_from_id
+    from vocabulary.identity import birth_date_from_id, normalize_id_number, sex_from_id
 
     connection = schema_editor.connection
     with connection.cursor() as cursor:
@@ -105,7 +105,7 @@ class Migration(migrations.Migration):
             model_name="learner",
             name="id_number",
             field=learners.crypto.EncryptedTextField(
-                validators=[learners.identity.validate_id_number], verbose_name="ID number"
+                validators=[vocabulary.identity.validate_id_number], verbose_name="ID number"
             ),
         ),
         migrations.AlterField(
