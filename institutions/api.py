@@ -54,12 +54,7 @@ class MyAssignmentsView(generics.ListAPIView):
 
 
 def _visible_class(request, class_id: int) -> TrainingClass:
-    training_class = (
-        roles.classes_visible_to(request.user)
-        .select_related("institution", "course", "occupation", "teacher")
-        .filter(pk=class_id)
-        .first()
-    )
+    training_class = selectors.visible_class(request.user, class_id)
     if training_class is None:
         raise NotFound("没有这个班级。No such class.")
     return training_class
@@ -88,7 +83,7 @@ class ClassListView(generics.ListAPIView):
     serializer_class = s.ClassListSerializer
 
     def get_queryset(self):
-        classes = selectors.visible_classes_list(roles.classes_visible_to(self.request.user))
+        classes = selectors.classes_for(self.request.user)
         params = self.request.query_params
         for name, field in (("institution", "institution_id"), ("course", "course_id")):
             value = params.get(name)
@@ -110,7 +105,7 @@ class ClassDetailView(APIView):
     def get(self, request, class_id: int):
         # The class with its member count, and its assignments with course and lessons.
         training_class = (
-            selectors.visible_classes_list(roles.classes_visible_to(request.user))
+            selectors.classes_for(request.user)
             .prefetch_related(
                 Prefetch(
                     "assignments",

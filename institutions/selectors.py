@@ -11,6 +11,7 @@ from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from courses.models import Lesson
+from institutions import roles
 from institutions.models import Assignment, ClassMembership, TrainingClass
 from learners.models import Enrollment, Learner
 from progress.models import LessonProgress
@@ -82,11 +83,28 @@ def assignments_progress(learner: Learner, assignments: Sequence[Assignment]) ->
     return result
 
 
+def visible_class(user, class_id: int) -> TrainingClass | None:
+    """The class with this id if ``user`` may see it (``roles.classes_visible_to``), with what
+    every class page and endpoint shows of it; None otherwise. The one look-up of a class by
+    id: each caller answers "no such class" in its own way (a 404 page, a JSON 404)."""
+    return (
+        roles.classes_visible_to(user)
+        .select_related("institution", "course", "occupation", "teacher")
+        .filter(pk=class_id)
+        .first()
+    )
+
+
 def visible_classes_list(classes: QuerySet[TrainingClass]) -> QuerySet[TrainingClass]:
     """Classes with what a list shows fetched in the same query, and their member counts."""
     return classes.select_related("institution", "course", "occupation", "teacher").annotate(
         member_count=Count("memberships", distinct=True)
     )
+
+
+def classes_for(user) -> QuerySet[TrainingClass]:
+    """The classes ``user`` may see, as the class list shows them."""
+    return visible_classes_list(roles.classes_visible_to(user))
 
 
 def class_members_progress(training_class: TrainingClass) -> list[dict]:

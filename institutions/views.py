@@ -56,21 +56,14 @@ def _class_reader(request):
 @login_required
 def class_list(request):
     _class_reader(request)
-    classes = selectors.visible_classes_list(roles.classes_visible_to(request.user)).order_by(
-        "-starts_on", "id"
-    )
+    classes = selectors.classes_for(request.user).order_by("-starts_on", "id")
     return render(request, "institutions/class_list.html", {"classes": classes})
 
 
 @login_required
 def class_detail(request, class_id: int):
     _class_reader(request)
-    training_class = (
-        roles.classes_visible_to(request.user)
-        .select_related("institution", "course", "occupation", "teacher")
-        .filter(pk=class_id)
-        .first()
-    )
+    training_class = selectors.visible_class(request.user, class_id)
     if training_class is None:
         raise Http404("没有这个班级。")
     can_manage = roles.can_manage_class(request.user, training_class)

@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from api.parsers import SafeJSONParser
 from api.shapes import DetailSerializer
 from institutions import roles
+from institutions import selectors as institution_selectors
 from institutions.models import TrainingClass
 from rosters.models import RosterUpload
 from rosters.parsing import RosterFileError, limits
@@ -36,12 +37,7 @@ class IsClassReader(BasePermission):
 
 
 def visible_class(user, class_id: int) -> TrainingClass:
-    training_class = (
-        roles.classes_visible_to(user)
-        .select_related("institution", "course", "occupation")
-        .filter(pk=class_id)
-        .first()
-    )
+    training_class = institution_selectors.visible_class(user, class_id)
     if training_class is None:
         raise NotFound("没有这个班级。No such class.")
     return training_class

@@ -12,6 +12,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from institutions import roles
+from institutions import selectors as institution_selectors
 from institutions.models import TrainingClass
 from rosters.demo import sample_roster_xlsx
 from rosters.export import XLSX_CONTENT_TYPE, dashboard_xlsx, roster_xlsx
@@ -32,12 +33,7 @@ class RosterForm(forms.Form):
 def _visible_class(request, class_id: int) -> TrainingClass:
     if not roles.is_class_reader(request.user):
         raise PermissionDenied("只有培训机构、区县人社和市人社局工作人员可以查看班级。")
-    training_class = (
-        roles.classes_visible_to(request.user)
-        .select_related("institution", "course", "occupation")
-        .filter(pk=class_id)
-        .first()
-    )
+    training_class = institution_selectors.visible_class(request.user, class_id)
     if training_class is None:
         raise Http404("没有这个班级。")
     return training_class
