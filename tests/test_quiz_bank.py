@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the fixtures lesson, questions and quiz come from tests.quiz_setup)
 """The question bank and the editors' screens for questions and quizzes (split from
 test_quizzes.py, which covers attempts)."""
 
@@ -7,56 +8,21 @@ from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
 from quizzes.models import Attempt, Choice, Question, QuestionKind, Quiz
 from quizzes.services import attempt_start
-from tests.factories import OccupationFactory, UserFactory, enroll, make_course
-from tests.quizzes_factories import QuestionFactory, correct_ids, make_quiz, quiz_lesson
+from tests.factories import OccupationFactory, UserFactory, make_course
+from tests.quiz_setup import (  # noqa: F401  (fixtures: lesson, questions, quiz)
+    all_right,
+    lesson,
+    questions,
+    quiz,
+    start,
+    start_url,
+    submit,
+    submit_url,
+    summary_url,
+)
+from tests.quizzes_factories import QuestionFactory, make_quiz, quiz_lesson
 
 pytestmark = pytest.mark.django_db
-
-
-def start_url(lesson) -> str:
-    return f"/api/v1/quizzes/lessons/{lesson.pk}/attempts/"
-
-
-def submit_url(attempt_id) -> str:
-    return f"/api/v1/quizzes/attempts/{attempt_id}/submit/"
-
-
-def summary_url(lesson) -> str:
-    return f"/api/v1/quizzes/lessons/{lesson.pk}/"
-
-
-def all_right(questions) -> dict:
-    return {str(q.pk): correct_ids(q) for q in questions}
-
-
-@pytest.fixture
-def questions(db):
-    return [
-        QuestionFactory(kind=QuestionKind.SINGLE),
-        QuestionFactory(kind=QuestionKind.MULTIPLE),
-        QuestionFactory(kind=QuestionKind.TRUE_FALSE),
-    ]
-
-
-@pytest.fixture
-def lesson(learner):
-    course = make_course(lessons=1)
-    enroll(learner, course)
-    return quiz_lesson(course)
-
-
-@pytest.fixture
-def quiz(lesson, questions):
-    # Points 2 + 2 + 1 = 5; pass mark 60 % = 3 points.
-    return make_quiz(lesson=lesson, questions=questions, points=[2, 2, 1], pass_mark=60, max_attempts=3)
-
-
-def start(client, lesson):
-    return client.post(start_url(lesson), format="json")
-
-
-def submit(client, attempt_id, answers, **extra):
-    return client.post(submit_url(attempt_id), {"answers": answers, **extra}, format="json")
 
 
 # --- the question bank ---------------------------------------------------------------------------
