@@ -1,7 +1,6 @@
 """Progress API: the events endpoint and the progress reads, shared by PC, app and WeChat."""
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -14,9 +13,8 @@ from api import progress_serializers as ps
 from api.serializers import DetailSerializer
 from courses.models import CoursePage, Lesson
 from learners.models import Learner
-from progress import store
 from progress.models import AttentionOutcome, Channel
-from progress.selectors import course_progress_data, lesson_progress_data
+from progress.selectors import course_progress_data, learner_keys, lesson_progress_data
 from progress.services import Origin, attention_record, events_record, grant_issue
 
 
@@ -43,16 +41,10 @@ def enrolled_lesson(learner: Learner, lesson_id: int) -> Lesson:
 
 
 def learner_keys_of(request) -> Learner:
-    """The user's learner with only its keys loaded; its other fields load if something reads
-    them, as with ``.only()``. The events endpoint needs no more, and reading the whole row (its
-    encrypted ID number and phone) on every heartbeat was a tenth of the request's time. Token
-    authentication has read the id already; a session needs one query."""
-    user = request.user
-    learner_id = getattr(request.auth, "learner_pk", None) or store.learner_id_for_user(user.pk)
-    if learner_id is None:
+    """The requesting learner with only its keys loaded (``progress.selectors.learner_keys``)."""
+    learner = learner_keys(request.user, getattr(request.auth, "learner_pk", None))
+    if learner is None:
         raise PermissionDenied("只有注册学员有学习进度。Only registered learners record progress.")
-    learner = Learner.from_db(DEFAULT_DB_ALIAS, ["id", "user_id"], [learner_id, user.pk])
-    Learner.user.field.set_cached_value(learner, user)
     return learner
 
 
