@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve migrate seed test test-fast lint format check messages clean
+.PHONY: help install run serve migrate seed test test-fast lint format check messages clean fuzz
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -57,6 +57,12 @@ check: install ## Django system checks, missing migrations, and a valid OpenAPI 
 	$(DEV) $(BIN)/python manage.py check --fail-level WARNING
 	$(DEV) $(BIN)/python manage.py makemigrations --check --dry-run
 	$(DEV) $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+# The long fuzz run: every operation of /api/schema/ as learner, institution, auditor and anonymous,
+# on a throwaway demo database (tests/fuzz/run.py). FUZZ_ARGS adds options, e.g. --seed 42 --keep.
+FUZZ_EXAMPLES ?= 100
+fuzz: install ## Fuzz the API with schemathesis (4 passes, at least 10,000 cases; fails on a 5xx or a schema violation)
+	$(BIN)/python tests/fuzz/run.py --max-examples $(FUZZ_EXAMPLES) --min-cases 10000 --timeout 3600 $(FUZZ_ARGS)
 
 messages: install ## Update the English catalog from the sources, then compile it (needs GNU gettext)
 	$(DEV) $(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=bench --ignore=tests --ignore=static/vendor

@@ -1,5 +1,7 @@
 """The logs an auditor reads: reveals of personal data and the progress-event evidence log."""
 
+import datetime as dt
+
 from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -38,6 +40,11 @@ class RevealLogSerializer(serializers.ModelSerializer):
 
 
 class ProgressEventLogSerializer(serializers.ModelSerializer):
+    # In UTC: a rejected event keeps the client's time as sent, whatever its year, and before
+    # 1901 Asia/Shanghai's historical offset (+08:05:43) is no valid RFC 3339 time.
+    client_at = serializers.DateTimeField(default_timezone=dt.UTC, read_only=True)
+    received_at = serializers.DateTimeField(default_timezone=dt.UTC, read_only=True)
+
     class Meta:
         model = ProgressEvent
         fields = [

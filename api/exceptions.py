@@ -59,3 +59,15 @@ def json_not_found(request, exception=None):
 
 def json_server_error(request):
     return JsonResponse({"detail": "Server error; it has been logged."}, status=500)
+
+
+def csrf_failure(request, reason=""):
+    """Django's CSRF failure, as JSON on /api/ paths (``CSRF_FAILURE_VIEW``)."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"detail": "CSRF 校验失败：请带上 X-CSRFToken 请求头，或使用令牌认证。CSRF check failed."},
+            status=status.HTTP_403_FORBIDDEN,
+        )
+    from django.views.csrf import csrf_failure as django_csrf_failure
+
+    return django_csrf_failure(request, reason)

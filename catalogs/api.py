@@ -7,6 +7,8 @@ them in ``occupations``, ``levels`` and ``level_names``, and its ``occupation``,
 ``level_name`` are null.
 """
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -41,19 +43,54 @@ class ReadOnlyModelSerializer(serializers.ModelSerializer):
         return fields
 
 
+class CatalogKindField(serializers.ReadOnlyField):
+    """``kind``: the entry's catalog, the discriminator of ``CatalogEntry``. Each entry serializer
+    declares its own, naming the one kind it serializes."""
+
+    def __init__(self, kind: CatalogKind, **kwargs):
+        self.kind = CatalogKind(kind)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value) -> str:
+        return str(value)
+
+
+class CatalogKindFieldExtension(OpenApiSerializerFieldExtension):
+    """Documents a ``CatalogKindField`` as its own one-value enum component (``GeneralEntryKindEnum``
+    …). The branches of the ``CatalogEntry`` oneOf then exclude each other — an entry is valid under
+    its own kind's schema only, as standard JSON Schema validators require of a oneOf — and agree
+    with its discriminator. A component (not an inline enum) keeps drf-spectacular's enum naming of
+    other ``kind`` fields unchanged."""
+
+    target_class = CatalogKindField
+
+    def map_serializer_field(self, auto_schema, direction):
+        kind = self.target.kind
+        name = "".join(part.capitalize() for part in str(kind.value).split("-")) + "EntryKindEnum"
+        component = ResolvedComponent(
+            name=name,
+            type=ResolvedComponent.SCHEMA,
+            object=name,
+            schema={
+                "type": "string",
+                "enum": [str(kind.value)],
+                "description": f"`{kind.value}` {kind.label}",
+            },
+        )
+        auto_schema.registry.register_on_missing(component)
+        return component.ref
+
+
 class OccupationEntrySerializer(ReadOnlyModelSerializer):
-    kind = serializers.SerializerMethodField()
     occupation = CatalogOccupationSerializer(read_only=True)
     level_name = serializers.CharField(source="get_level_display", read_only=True)
 
     class Meta:
         fields = ["id", "kind", "occupation", "level", "level_name", "year"]
 
-    def get_kind(self, entry) -> str:
-        return entry.kind
-
 
 class GeneralEntrySerializer(OccupationEntrySerializer):
+    kind = CatalogKindField(CatalogKind.GENERAL)
     subsidy_amount = serializers.DecimalField(max_digits=8, decimal_places=2, coerce_to_string=True)
 
     class Meta(OccupationEntrySerializer.Meta):
@@ -62,6 +99,7 @@ class GeneralEntrySerializer(OccupationEntrySerializer):
 
 
 class KeyIndustryEntrySerializer(GeneralEntrySerializer):
+    kind = CatalogKindField(CatalogKind.KEY_INDUSTRY)
     industry_name = serializers.CharField(source="get_industry_display", read_only=True)
 
     class Meta(GeneralEntrySerializer.Meta):
@@ -70,6 +108,7 @@ class KeyIndustryEntrySerializer(GeneralEntrySerializer):
 
 
 class DemandEntrySerializer(OccupationEntrySerializer):
+    kind = CatalogKindField(CatalogKind.DEMAND)
     target_group_name = serializers.CharField(source="get_target_group_display", read_only=True)
 
     class Meta(OccupationEntrySerializer.Meta):
@@ -83,7 +122,7 @@ class DemandEntrySerializer(OccupationEntrySerializer):
 
 
 class InstitutionEntrySerializer(ReadOnlyModelSerializer):
-    kind = serializers.SerializerMethodField()
+    kind = CatalogKindField(CatalogKind.INSTITUTION)
     occupation = serializers.SerializerMethodField()
     level = serializers.SerializerMethodField()
     level_name = serializers.SerializerMethodField()
@@ -113,9 +152,6 @@ class InstitutionEntrySerializer(ReadOnlyModelSerializer):
             "level_names",
             "contact_phone",
         ]
-
-    def get_kind(self, entry) -> str:
-        return entry.kind
 
     @extend_schema_field(CatalogOccupationSerializer(allow_null=True))
     def get_occupation(self, entry) -> None:

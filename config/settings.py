@@ -225,6 +225,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# CSRF failures answer JSON on /api/ paths (a POST to an unknown /api/ URL reaches Wagtail's
+# catch-all page route, whose CSRF check would otherwise answer an HTML page).
+CSRF_FAILURE_VIEW = "api.exceptions.csrf_failure"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
@@ -291,6 +294,14 @@ SPECTACULAR_SETTINGS = {
     "PREPROCESSING_HOOKS": ["api.schema.only_api_v1"],
     # Courses and archive certificates share one set of certificate types: one enum.
     "ENUM_NAME_OVERRIDES": {"CertificateTypeEnum": "vocabulary.training.CertificateType"},
+    # Path ids (common.urls, the "id" converter) are integers in the schema, as before it existed.
+    "PATH_CONVERTER_OVERRIDES": {
+        "id": {"type": "integer", "format": "int64", "minimum": 0, "maximum": 10**18 - 1}
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.document_error_responses",
+    ],
 }
 
 # --- Personal data at rest (learners/crypto.py) ----------------------------------------------

@@ -1,5 +1,7 @@
 """Serializers of the institutions API. Personal data only ever leaves here masked."""
 
+import datetime as dt
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -8,6 +10,20 @@ from learners.models import VerificationStatus
 
 # Ids sent by clients stay within a 64-bit key: a larger number is a 400, never a database error.
 MAX_ID = 2**63 - 1
+
+# An assignment opens and is due within these years. A time in year 1 or 9999 is a slip or a probe,
+# and one before 1901 cannot even be written back: Asia/Shanghai's offset then is local mean time,
+# +08:05:43, which no RFC 3339 date-time (the schema's ``date-time``) can carry.
+ASSIGNMENT_YEARS = (2000, 2099)
+
+
+def assignment_time(value: dt.datetime | None) -> dt.datetime | None:
+    first, last = ASSIGNMENT_YEARS
+    if value is not None and not first <= value.astimezone(dt.UTC).year <= last:
+        raise serializers.ValidationError(
+            f"时间须在 {first} 年至 {last} 年之间。The time must be within the years {first}–{last}."
+        )
+    return value
 
 
 class InstitutionRefSerializer(serializers.Serializer):
@@ -202,8 +218,14 @@ class AssignmentCreateSerializer(serializers.Serializer):
         required=False,
         default=list,
     )
-    opens_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    due_at = serializers.DateTimeField()
+    opens_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        validators=[assignment_time],
+        help_text="默认为现在 now by default; years 2000–2099",
+    )
+    due_at = serializers.DateTimeField(validators=[assignment_time], help_text="years 2000–2099")
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
     def validate(self, attrs):

@@ -156,3 +156,29 @@ def test_djangos_own_403_is_json_on_the_api(rf):
 
     response = handler403(rf.get("/api/v1/me/"))
     assert response.status_code == 403 and b"detail" in response.content
+
+
+def test_an_event_from_year_632_is_logged_and_read_back_as_a_valid_time(learner_api, lesson):
+    """Found by the fuzzer: a rejected event keeps its client time; the audit log shows it in UTC
+    (before 1901 Asia/Shanghai's offset is +08:05:43, no valid RFC 3339 time)."""
+    from tests.conftest import client_for
+    from tests.institutions_factories import in_group
+
+    response = learner_api.post(EVENTS, {"events": [event(lesson, at="0632-10-03T02:30:49Z")]}, format="json")
+    assert response.json()["results"][0]["reason"] == "too old"
+    auditor = in_group("Auditors")
+    rows = client_for(auditor).get("/api/v1/audit/progress-events/").json()["results"]
+    assert rows[0]["client_at"] == "0632-10-03T02:30:49Z"
+
+
+def test_a_post_to_an_unknown_api_url_with_a_session_answers_json(client, learner):
+    """Found by the fuzzer: it reached Wagtail's catch-all route, whose CSRF page was HTML."""
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(learner.user)
+    response = browser.post(
+        "/api/v1/classes/%C2%84/members/", {"learner": 1}, content_type="application/json"
+    )
+    assert response.status_code in (403, 404)
+    assert response["Content-Type"].startswith("application/json") and response.json()["detail"]

@@ -1,0 +1,1 @@
+"""The API fuzzer: ``tests/fuzz/run.py`` (``make fuzz``, ``.ci/run``)."""
