@@ -42,7 +42,7 @@ class RevealLogSerializer(serializers.ModelSerializer):
 class ProgressEventLogSerializer(serializers.ModelSerializer):
     # In UTC: a rejected event keeps the client's time as sent, whatever its year, and before
     # 1901 Asia/Shanghai's historical offset (+08:05:43) is no valid RFC 3339 time.
-    client_at = serializers.DateTimeField(default_timezone=dt.UTC, read_only=True)
+    client_at = serializers.DateTimeField(default_timezone=dt.UTC, read_only=True, allow_null=True)
     received_at = serializers.DateTimeField(default_timezone=dt.UTC, read_only=True)
 
     class Meta:

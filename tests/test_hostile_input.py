@@ -182,3 +182,12 @@ def test_a_post_to_an_unknown_api_url_with_a_session_answers_json(client, learne
     )
     assert response.status_code in (403, 404)
     assert response["Content-Type"].startswith("application/json") and response.json()["detail"]
+
+
+def test_a_malformed_event_without_a_time_reads_back_with_a_null_time(learner_api, lesson):
+    from tests.conftest import client_for
+    from tests.institutions_factories import in_group
+
+    learner_api.post(EVENTS, {"events": [{"type": "ended"}]}, format="json")
+    rows = client_for(in_group("Auditors")).get("/api/v1/audit/progress-events/").json()["results"]
+    assert rows[0]["client_at"] is None and rows[0]["reason"] == "invalid event"
