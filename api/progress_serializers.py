@@ -1,30 +1,40 @@
 """Schemas of the progress endpoints, for the OpenAPI document. Input is validated event by
-event in ``progress.events`` (a bad event is rejected on its own, not the whole batch)."""
+event in ``progress.events`` (a bad event is rejected on its own, not the whole batch), whose
+``EVENT_FIELDS`` the event's schema is built from."""
 
 from rest_framework import serializers
 
-from progress.models import Channel, EventType, RejectReason
+from progress.events import EVENT_FIELDS, EventField
+from progress.models import RejectReason
 
 
-class ProgressEventSerializer(serializers.Serializer):
-    id = serializers.UUIDField(help_text="UUID made by the client; applied at most once")
-    session = serializers.UUIDField(help_text="UUID of one playback session")
-    lesson = serializers.IntegerField()
-    channel = serializers.ChoiceField(Channel.values)
-    type = serializers.ChoiceField(EventType.values)
-    position = serializers.FloatField(help_text="media position, seconds (after the jump, for seek)")
-    # "from" is a Python keyword: declared below.
-    rate = serializers.FloatField(required=False, default=1.0)
-    at = serializers.DateTimeField(help_text="client time of the event, ISO 8601 with a time zone")
-    grant = serializers.CharField(
-        required=False,
-        max_length=64,
-        help_text="a grant for this lesson from POST /api/v1/progress/grants/ (rule 9: needed for a backlog)",
-    )
+def _schema_field(field: EventField) -> serializers.Field:
+    """The schema of one event field, from its one description (``progress.events``)."""
+    options = {"required": field.required}
+    if field.help:
+        options["help_text"] = field.help
+    if not field.required and field.default is not None:
+        options["default"] = field.default
+    if field.kind == "choice":
+        return serializers.ChoiceField(field.choices, **options)
+    if field.kind == "string":
+        return serializers.CharField(max_length=field.max_length, allow_null=field.nullable, **options)
+    kinds = {
+        "uuid": serializers.UUIDField,
+        "integer": serializers.IntegerField,
+        "number": serializers.FloatField,
+        "datetime": serializers.DateTimeField,
+    }
+    return kinds[field.kind](**options)
 
 
-ProgressEventSerializer._declared_fields["from"] = serializers.FloatField(
-    required=False, help_text="for seek only: the position before the jump"
+# EVENT in the OpenAPI schema, built from the description the engine parses events with: the
+# schema cannot say something the engine does not enforce. ("from" is a Python keyword, hence
+# the class is made with type().)
+ProgressEventSerializer = type(
+    "ProgressEventSerializer",
+    (serializers.Serializer,),
+    {field.name: _schema_field(field) for field in EVENT_FIELDS},
 )
 
 

@@ -3,6 +3,7 @@
 import datetime as dt
 import math
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.utils.dateparse import parse_datetime
@@ -76,51 +77,89 @@ def _moment(value) -> dt.datetime | None:
     return moment
 
 
+def _integer(value) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int) or not -_MAX_ID <= value <= _MAX_ID:
+        return None
+    return value
+
+
+def _choice(values: frozenset):
+    def read(value) -> str | None:
+        # Only strings can be a channel or a type (a list or an object cannot even be looked up).
+        return value if isinstance(value, str) and value in values else None
+
+    return read
+
+
+def _short_string(value) -> str | None:
+    return value if isinstance(value, str) and len(value) <= _MAX_GRANT else None
+
+
+@dataclass(frozen=True)
+class EventField:
+    """One field of EVENT, as the contract describes it. ``EVENT_FIELDS`` is the one description
+    of an event: ``parse_event`` reads events with it, and the OpenAPI schema is built from it
+    (``api.progress_serializers``), so the two cannot drift apart."""
+
+    name: str
+    kind: str  # uuid, integer, choice, number, datetime or string: the schema's type
+    read: Callable  # the value as the engine takes it, or None if it is not one
+    required: bool = True
+    help: str | None = None
+    choices: tuple[str, ...] = ()
+    default: object = None
+    max_length: int | None = None
+    nullable: bool = False  # null is taken as "not sent" (only a grant)
+
+
+EVENT_FIELDS = (
+    EventField("id", "uuid", _uuid, help="UUID made by the client; applied at most once"),
+    EventField("session", "uuid", _uuid, help="UUID of one playback session"),
+    EventField("lesson", "integer", _integer),
+    EventField("channel", "choice", _choice(_CHANNELS), choices=tuple(Channel.values)),
+    EventField("type", "choice", _choice(_TYPES), choices=tuple(EventType.values)),
+    EventField("position", "number", _number, help="media position, seconds (after the jump, for seek)"),
+    EventField("rate", "number", _number, required=False, default=1.0),
+    EventField("at", "datetime", _moment, help="client time of the event, ISO 8601 with a time zone"),
+    EventField(
+        "grant",
+        "string",
+        _short_string,
+        required=False,
+        nullable=True,
+        max_length=_MAX_GRANT,
+        help="a grant for this lesson from POST /api/v1/progress/grants/ (rule 9: needed for a backlog)",
+    ),
+    EventField("from", "number", _number, required=False, help="for seek only: the position before the jump"),
+)
+
+
 def parse_event(index: int, raw) -> Event | Malformed:
     if not isinstance(raw, dict):
         return Malformed(index, None, {})
-    event_id = _uuid(raw.get("id"))
-    session = _uuid(raw.get("session"))
-    lesson = raw.get("lesson")
-    # Only strings can be a channel or a type (a list or an object cannot even be looked up).
-    channel = raw.get("channel") if isinstance(raw.get("channel"), str) else None
-    kind = raw.get("type") if isinstance(raw.get("type"), str) else None
-    position = _number(raw.get("position"))
-    at = _moment(raw.get("at"))
-    rate = _number(raw.get("rate", 1.0))
-    from_position = _number(raw.get("from")) if "from" in raw else None
-    grant = raw.get("grant", "")
-    if grant is None:
-        grant = ""
-    valid = (
-        event_id is not None
-        and session is not None
-        and isinstance(lesson, int)
-        and not isinstance(lesson, bool)
-        and -_MAX_ID <= lesson <= _MAX_ID
-        and channel in _CHANNELS
-        and kind in _TYPES
-        and position is not None
-        and at is not None
-        and rate is not None
-        and rate > 0
-        and (kind != EventType.SEEK or from_position is not None)
-        and ("from" not in raw or from_position is not None)
-        and isinstance(grant, str)
-        and len(grant) <= _MAX_GRANT
-    )
+    values, valid = {}, True
+    for field in EVENT_FIELDS:
+        value = raw.get(field.name)
+        if (field.name not in raw and not field.required) or (value is None and field.nullable):
+            values[field.name] = field.default
+            continue
+        values[field.name] = read = field.read(value)  # a present null is no value: invalid
+        valid = valid and read is not None
+    kind, rate, from_position = values["type"], values["rate"], values["from"]
+    # A seek says where it jumped from.
+    valid = valid and rate > 0 and (kind != EventType.SEEK or from_position is not None)
     if not valid:
-        return Malformed(index, event_id, raw)
+        return Malformed(index, values["id"], raw)
     return Event(
         index=index,
-        id=event_id,
-        session=session,
-        lesson=lesson,
-        channel=channel,
+        id=values["id"],
+        session=values["session"],
+        lesson=values["lesson"],
+        channel=values["channel"],
         type=kind,
-        position=position,
+        position=values["position"],
         from_position=from_position,
         rate=rate,
-        at=at,
-        grant=grant,
+        at=values["at"],
+        grant=values["grant"] or "",
     )

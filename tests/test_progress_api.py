@@ -448,3 +448,15 @@ def test_credited_seconds_is_always_a_decimal_number(learner_api, lesson):
     response = send(learner_api, [Player(lesson.pk).play(0, 0)])
     credited = response.json()["progress"][0]["credited_seconds"]
     assert credited == 0 and isinstance(credited, float)
+
+
+def test_the_event_schema_is_the_description_the_engine_parses_with(client):
+    """EVENT is described once (progress.events.EVENT_FIELDS): the OpenAPI schema shows exactly
+    its fields, required as the parser requires them."""
+    from progress.events import EVENT_FIELDS
+
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    event = schema["components"]["schemas"]["ProgressEventRequest"]
+    assert list(event["properties"]) == [field.name for field in EVENT_FIELDS]
+    assert set(event["required"]) == {field.name for field in EVENT_FIELDS if field.required}
+    assert event["properties"]["grant"]["maxLength"] == 64
