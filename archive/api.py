@@ -7,7 +7,7 @@ from rest_framework.permissions import IsAuthenticated
 from api.shapes import DetailSerializer
 from archive import selectors
 from archive.serializers import ArchiveEntrySerializer
-from institutions.api import IsLearner
+from institutions.permissions import IsLearner
 
 
 class MyArchiveView(generics.ListAPIView):

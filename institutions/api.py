@@ -7,7 +7,7 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -16,21 +16,8 @@ from courses.models import CoursePage, Lesson
 from institutions import roles, selectors, services
 from institutions import serializers as s
 from institutions.models import Assignment, TrainingClass
+from institutions.permissions import IsClassReader, IsLearner
 from learners.models import Learner
-
-
-class IsLearner(BasePermission):
-    message = "只有注册学员有学习任务。Only registered learners have assignments."
-
-    def has_permission(self, request, view):
-        return roles.Role.LEARNER in roles.roles_of(request.user)
-
-
-class IsClassReader(BasePermission):
-    message = "只有培训机构、区县人社和市人社局工作人员可以查看班级。Only institution staff, district officials and the bureau read classes."
-
-    def has_permission(self, request, view):
-        return roles.is_class_reader(request.user)
 
 
 def _django_errors(error: DjangoValidationError) -> ValidationError:

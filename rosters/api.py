@@ -14,7 +14,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_seriali
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -23,17 +23,11 @@ from api.shapes import DetailSerializer
 from institutions import roles
 from institutions import selectors as institution_selectors
 from institutions.models import TrainingClass
+from institutions.permissions import IsClassReader
 from rosters.models import RosterUpload
 from rosters.parsing import RosterFileError, limits
 from rosters.selectors import class_dashboard, upload_preview
 from rosters.services import RosterRefused, roster_confirm, roster_preview
-
-
-class IsClassReader(BasePermission):
-    message = "只有培训机构、区县人社和市人社局工作人员可以查看班级。Only institution staff, district officials and the bureau read classes."
-
-    def has_permission(self, request, view):
-        return roles.is_class_reader(request.user)
 
 
 def visible_class(user, class_id: int) -> TrainingClass:
