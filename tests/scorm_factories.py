@@ -5,10 +5,12 @@ import io
 import zipfile
 from pathlib import Path
 
+import pytest
 from django.core.files.base import ContentFile
 
 from courses.models import CoursePage, Lesson, LessonKind
-from tests.factories import make_course
+from scorm.services import package_import
+from tests.factories import enroll, make_course
 
 DATA = Path(__file__).resolve().parent / "data" / "scorm"
 GOLF_12 = DATA / "golf_runtime_basic_calls_scorm12.zip"
@@ -89,3 +91,37 @@ def scorm_course(
     lesson.media.save(name, ContentFile(zip_bytes), save=False)
     lesson.save()
     return course, lesson
+
+
+# A SCORM 1.2 commit that completes the lesson.
+CMI_COMPLETED = {
+    "core": {
+        "lesson_status": "completed",
+        "lesson_location": "page-3",
+        "score": {"raw": "85", "min": "0", "max": "100"},
+        "exit": "suspend",
+    },
+    "suspend_data": "viewed=1,2,3",
+}
+
+
+# Fixtures shared by the SCORM test modules (each imports them by name).
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    """Every test writes to its own media folder."""
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+@pytest.fixture
+def imported(learner, settings):
+    """An imported SCORM 1.2 lesson in a course the learner is enrolled in; package files served
+    from this site, in an opaque sandbox (no SCORM_CONTENT_ORIGIN)."""
+    settings.SCORM_CONTENT_ORIGIN = ""
+    course, lesson = scorm_course(minimal_package(**{"js/app.js": "var x = 1;", "img/a.png": b"\x89PNG"}))
+    package_import(lesson=lesson)
+    enroll(learner, course)
+    lesson.refresh_from_db()
+    return lesson
