@@ -10,6 +10,7 @@ def learning_overview(learner: Learner, request) -> dict:
     classes' assignments — in a fixed number of queries, whatever the number of enrolments."""
     from courses.models import Lesson
     from institutions import selectors as institution_selectors
+    from progress.completion import CourseStanding
     from progress.models import LessonProgress
     from progress.selectors import progress_percent
 
@@ -44,6 +45,12 @@ def learning_overview(learner: Learner, request) -> dict:
         required = course.required_seconds
         seconds = credited[course.pk]
         required_lessons = {pk for pk, is_required in lessons[course.pk] if is_required}
+        standing = CourseStanding(
+            required_lessons=len(required_lessons),
+            completed_required_lessons=len(required_lessons & done[course.pk]),
+            credited_seconds=seconds,
+            required_seconds=required,
+        )
         completed = enrollment.completed_at is not None
         courses.append(
             {
@@ -52,8 +59,8 @@ def learning_overview(learner: Learner, request) -> dict:
                 # The same numbers as GET /api/v1/progress/courses/{id}/ (progress.selectors).
                 "credited_seconds": seconds,
                 "required_seconds": required,
-                "missing_seconds": max(0.0, required - seconds),
-                "missing_lessons": len(required_lessons - done[course.pk]),
+                "missing_seconds": standing.missing_seconds,
+                "missing_lessons": standing.missing_lessons,
                 "percent": progress_percent(seconds, required, completed),
                 "completed_lessons": len(done[course.pk]),
                 "total_lessons": len(lessons[course.pk]),

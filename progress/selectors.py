@@ -6,6 +6,7 @@ from django.db import DEFAULT_DB_ALIAS
 from courses.models import CoursePage, Lesson
 from learners.models import Learner
 from progress import store
+from progress.completion import CourseStanding
 from progress.facts import lesson_minimum
 from progress.models import LessonProgress
 
@@ -53,17 +54,23 @@ def course_progress_data(learner: Learner, course: CoursePage) -> dict:
     per_lesson = progress_for_lessons(learner, lessons)
     required = {lesson.pk for lesson in lessons if lesson.required}
     enrollment = learner.enrollments.filter(course=course).first()
-    credited = sum(item["credited_seconds"] for item in per_lesson)
-    done_required = sum(1 for item in per_lesson if item["completed"] and item["lesson"] in required)
+    standing = CourseStanding(
+        required_lessons=len(required),
+        completed_required_lessons=sum(
+            1 for item in per_lesson if item["completed"] and item["lesson"] in required
+        ),
+        credited_seconds=sum(item["credited_seconds"] for item in per_lesson),
+        required_seconds=course.required_seconds,
+    )
     return {
         "course": course.pk,
-        "credited_seconds": round(credited, 3),
+        "credited_seconds": round(standing.credited_seconds, 3),
         "required_seconds": course.required_seconds,
         "completed_lessons": sum(1 for item in per_lesson if item["completed"]),
         "total_lessons": len(lessons),
         "required_lessons": len(required),
-        "missing_seconds": round(max(0.0, course.required_seconds - credited), 3),
-        "missing_lessons": len(required) - done_required,
+        "missing_seconds": round(standing.missing_seconds, 3),
+        "missing_lessons": standing.missing_lessons,
         "completed": bool(enrollment and enrollment.completed_at),
         "completed_at": enrollment.completed_at.isoformat()
         if enrollment and enrollment.completed_at
