@@ -37,7 +37,7 @@ def register(request):
             elif form.has_error("id_number", "duplicate"):
                 registration_guard.duplicate_id_answer_check(request)
         except registration_guard.RegistrationRefused as refusal:
-            form = RegistrationForm(data=request.POST)
+            # Only the refusal is shown (never "ID already registered" past the limit).
             form.errors.clear()
             form.add_error(None, refusal.message)
             return TemplateResponse(
