@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "quizzes",
     "institutions",
     "rosters",
+    "wechat",
     "api",
     "demo",
     "wagtail.contrib.forms",
@@ -390,6 +391,29 @@ TASKS = {
     "default": {
         "BACKEND": env_str("TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"),
     }
+}
+
+# --- WeChat official account (shared/contract/wechat.md) ------------------------------------
+# Without WECHAT_APP_ID the WeChat end is off: /wechat/ answers 404 and pages hide its features.
+WECHAT_APP_ID = env_str("WECHAT_APP_ID", "") or ""
+WECHAT_APP_SECRET = env_secret("WECHAT_APP_SECRET") or ""
+WECHAT_TOKEN = env_secret("WECHAT_TOKEN") or ""
+# 43 characters (WeChat's base64 without "="): turns on safe (AES) mode for replies.
+WECHAT_ENCODING_AES_KEY = env_secret("WECHAT_ENCODING_AES_KEY") or ""
+# Every call to WeChat goes to the first, every browser redirect to its authorisation page to
+# the second: staging and tests point them at a stand-in (wechat/standin.py).
+WECHAT_API_BASE_URL = env_str("WECHAT_API_BASE_URL", "https://api.weixin.qq.com/").rstrip("/") + "/"
+WECHAT_OPEN_BASE_URL = env_str("WECHAT_OPEN_BASE_URL", "https://open.weixin.qq.com/").rstrip("/") + "/"
+# Seconds a call to WeChat may take: a reply to WeChat's servers must leave within 5 s.
+WECHAT_HTTP_TIMEOUT = env_float("WECHAT_HTTP_TIMEOUT", 4.0)
+# Template-message ids for notifications (set in the official account's back office); a kind
+# without an id is not sent.
+WECHAT_TEMPLATES = {
+    "assignment": env_str("WECHAT_TEMPLATE_ASSIGNMENT", "") or "",
+    "due_soon": env_str("WECHAT_TEMPLATE_DUE_SOON", "") or "",
+    "course_completed": env_str("WECHAT_TEMPLATE_COURSE_COMPLETED", "") or "",
+    "certificate_issued": env_str("WECHAT_TEMPLATE_CERTIFICATE_ISSUED", "") or "",
+    "subsidy_decided": env_str("WECHAT_TEMPLATE_SUBSIDY_DECIDED", "") or "",
 }
 
 # --- Study-time crediting (see docs and shared/contract/api-v1.md) ---------------------------

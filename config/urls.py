@@ -38,6 +38,7 @@ urlpatterns = [
     path("accounts/activate/", learner_views.activate, name="activate"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("scorm/", include("scorm.urls")),
+    path("wechat/", include("wechat.urls")),
     path("", include("archive.urls")),  # /me/archive/ and the public /certificates/<number>/
     path("me/", include("learners.urls")),
     path("institution/rosters/", include("rosters.urls")),

@@ -141,3 +141,19 @@ def browser(monkeypatch, settings, tmp_path):
         # The test's own queries ran on connections of their own: close them, or PostgreSQL
         # keeps the test database in use.
         connections.close_all()
+
+
+@pytest.fixture
+def wechat(settings):
+    """The WeChat end switched on against a stand-in of WeChat's servers (wechat/standin.py)."""
+    from wechat.standin import StandIn
+
+    standin = StandIn().start()
+    settings.WECHAT_APP_ID = standin.appid
+    settings.WECHAT_APP_SECRET = standin.secret
+    settings.WECHAT_TOKEN = "zibo-test-token"  # noqa: S105
+    settings.WECHAT_ENCODING_AES_KEY = ""
+    settings.WECHAT_API_BASE_URL = standin.base_url
+    settings.WECHAT_OPEN_BASE_URL = standin.base_url
+    yield standin
+    standin.stop()
