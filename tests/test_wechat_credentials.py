@@ -106,3 +106,12 @@ def test_a_worker_that_cannot_get_the_lock_gives_up_in_time(wechat, monkeypatch)
         _ = wechat_client().access_token
     assert time.monotonic() - started < 2
     assert wechat.tokens_issued == 0
+
+
+def test_a_token_still_valid_is_used_when_the_early_refresh_fails(wechat, monkeypatch):
+    first = wechat_client().access_token
+    real_time = time.time
+    monkeypatch.setattr(credentials.time, "time", lambda: real_time() + 7200 - 60)
+    wechat.fail_next("cgi-bin/token", -1)  # WeChat busy
+    assert wechat_client().access_token == first
+    assert wechat_client().access_token != first  # the next call refreshes

@@ -59,7 +59,14 @@ class SharedCredential:
         current = self._cached()
         if current and current.fresh(time.time()):
             return current.value
-        return self._refresh(unless=lambda c: c.fresh(time.time()))
+        try:
+            return self._refresh(unless=lambda c: c.fresh(time.time()))
+        except Exception:
+            # Refreshing early failed (WeChat unreachable): a token that has not expired yet
+            # still works, so use it and try again on the next call.
+            if current and current.expires_at > time.time():
+                return current.value
+            raise
 
     def invalidate(self, failed_value: str) -> str:
         """WeChat refused ``failed_value``: get a new credential, unless another process already
