@@ -1,4 +1,4 @@
-"""API authentication."""
+"""HTTP token authentication of the API (the WebSocket's is in ``api.websocket_auth``)."""
 
 import functools
 
@@ -10,8 +10,8 @@ from knox.crypto import hash_token
 from knox.models import AuthToken
 from rest_framework import authentication, exceptions
 
-from learners.models import Learner
-from progress.store import Statement, run, table
+from common.sql import Statement, run, table
+from learners.models import Learner  # named exception (.importlinter): the token query joins it
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
@@ -21,10 +21,11 @@ class TokenAuthentication(authentication.TokenAuthentication):
     the user's learner profile (``request.auth.learner_pk``, None for staff): the events endpoint,
     the platform's busiest, needs it on every request and saves a query.
 
-    The query is plain SQL (``progress.store``'s table helper: the rows become the same model
+    The query is plain SQL (``common.sql``'s table helper: the rows become the same model
     instances the ORM would build). Every API request pays for authentication, and compiling the
     ORM's join of token, user and learner cost more CPU than the rest of a heartbeat's framework
-    work together (docs/benchmarks.md)."""
+    work together (docs/benchmarks.md). Joining the learners' table is why this module imports
+    ``learners.models``: one of the API kit's two named exceptions (.importlinter)."""
 
     def authenticate_credentials(self, key):
         token, user, learner_pk = _token_with_user(key)

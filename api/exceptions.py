@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
+from django.views.csrf import csrf_failure as django_csrf_failure
 from rest_framework import status
 from rest_framework.exceptions import APIException
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -68,6 +69,4 @@ def csrf_failure(request, reason=""):
             {"detail": "CSRF 校验失败：请带上 X-CSRFToken 请求头，或使用令牌认证。CSRF check failed."},
             status=status.HTTP_403_FORBIDDEN,
         )
-    from django.views.csrf import csrf_failure as django_csrf_failure
-
     return django_csrf_failure(request, reason)

@@ -3,7 +3,7 @@
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 
 from catalogs.choices import CatalogKind
-from catalogs.models import ENTRY_MODELS, CatalogPage, InstitutionEntry
+from catalogs.models.entries import ENTRY_MODELS, InstitutionEntry
 from courses.models import Occupation
 from vocabulary.training import Industry
 
@@ -98,8 +98,3 @@ def catalog_years(kind: str) -> list[int]:
     """The years that have published entries in a catalog, newest first."""
     model = entry_model(kind)
     return list(model.objects.filter(live=True).order_by("-year").values_list("year", flat=True).distinct())
-
-
-def catalog_pages() -> dict[str, CatalogPage]:
-    """The live, public catalog page of each kind that has one."""
-    return {page.kind: page for page in CatalogPage.objects.live().public().filter(alias_of__isnull=True)}

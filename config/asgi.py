@@ -9,8 +9,8 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402  (needs Django set up first)
 
+from api.websocket_auth import TokenOrSessionAuth  # noqa: E402
 from config.startup import freeze_startup_objects  # noqa: E402
-from progress.auth import TokenOrSessionAuth  # noqa: E402
 from progress.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(

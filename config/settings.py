@@ -12,6 +12,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_float, env_int, env_list, env_secret, env_str
+from config.keys import weak_key_problems
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -319,8 +320,6 @@ if not DEBUG and not (FIELD_ENCRYPTION_KEYS and FIELD_HASH_KEY):
     )
 if not DEBUG:
     # Production refuses weak keys at start-up rather than running on them (issue 15).
-    from config.keys import weak_key_problems
-
     _problems = weak_key_problems(SECRET_KEY, FIELD_ENCRYPTION_KEYS, FIELD_HASH_KEY)
     if _problems:
         raise ImproperlyConfigured("Weak keys refused in production: " + "; ".join(_problems))

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
+from django.views import defaults
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from wagtail import urls as wagtail_urls
@@ -56,30 +57,22 @@ urlpatterns += [path("", include(wagtail_urls))]
 def handler400(request, exception=None):
     if request.path.startswith("/api/"):
         return json_bad_request(request, exception)
-    from django.views.defaults import bad_request
-
-    return bad_request(request, exception)
+    return defaults.bad_request(request, exception)
 
 
 def handler403(request, exception=None):
     if request.path.startswith("/api/"):
         return json_forbidden(request, exception)
-    from django.views.defaults import permission_denied
-
-    return permission_denied(request, exception)
+    return defaults.permission_denied(request, exception)
 
 
 def handler404(request, exception=None):
     if request.path.startswith("/api/"):
         return json_not_found(request, exception)
-    from django.views.defaults import page_not_found
-
-    return page_not_found(request, exception)
+    return defaults.page_not_found(request, exception)
 
 
 def handler500(request):
     if request.path.startswith("/api/"):
         return json_server_error(request)
-    from django.views.defaults import server_error
-
-    return server_error(request)
+    return defaults.server_error(request)

@@ -8,12 +8,13 @@ from there to the media storage in chunks, so a 1 GB video never sits in memory.
 import io
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 import mutagen
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.template.defaultfilters import filesizeformat
 from mutagen.mp4 import Atoms
 from pypdf import PdfReader
@@ -37,6 +38,26 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .doc/.ppt/.xls
 class MediaInfo:
     duration: int = 0  # seconds of media, or of estimated reading for a document
     pages: int = 0
+
+
+# The check of a courseware package (a SCORM zip) is the courseware app's: it registers it at
+# start-up (scorm.apps), so the content pool imports no app that runs courseware
+# (docs/architecture.md).
+_package_validators: dict[str, Callable] = {}
+
+
+def package_validator_register(kind: str, validator: Callable) -> None:
+    """Have ``validator(upload)`` check every package uploaded for a lesson of ``kind``; it raises
+    ValidationError for one it refuses."""
+    _package_validators[kind] = validator
+
+
+def package_validate(kind: str, upload) -> None:
+    try:
+        validator = _package_validators[kind]
+    except KeyError:
+        raise ImproperlyConfigured(f"No package validator is registered for {kind} lessons.") from None
+    validator(upload)
 
 
 def max_bytes(kind: str) -> int:
@@ -79,9 +100,7 @@ def inspect_upload(kind: str, upload) -> MediaInfo:
         if kind == "document":
             return _inspect_document(extension, upload)
         if kind == "scorm":
-            from scorm.package import validate_package
-
-            validate_package(upload)
+            package_validate(kind, upload)
             return MediaInfo()
     finally:
         upload.seek(0)

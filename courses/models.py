@@ -2,9 +2,11 @@
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +20,8 @@ from wagtail.search import index
 import common.urls  # noqa: F401  (the "id" path converter of the lesson route)
 from courses.media import inspect_upload
 from courses.search import searchable_text
+from teachers.selectors import approved_teachers, live_materials
+from teachers.validators import validate_teachers_publishable
 from vocabulary.training import CertificateType, Industry, Level
 
 
@@ -205,8 +209,6 @@ class CoursePage(RoutablePageMixin, Page):
             self.attention_check_minutes = 0
         if self.attention_timeout_seconds is None:
             self.attention_timeout_seconds = 60
-        from teachers.validators import validate_teachers_publishable
-
         try:
             validate_teachers_publishable(self.teachers.all())
         except ValidationError as error:
@@ -227,8 +229,6 @@ class CoursePage(RoutablePageMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        from teachers.selectors import approved_teachers, live_materials
-
         context["lessons"] = list(self.lessons.all())
         context["teachers"] = list(approved_teachers().filter(courses=self))
         context["materials"] = list(live_materials().filter(courses=self))
@@ -237,6 +237,10 @@ class CoursePage(RoutablePageMixin, Page):
         if learner is not None:
             context["enrolled"] = learner.enrollments.filter(course=self).exists()
         if context["enrolled"]:
+            # Named exception (docs/architecture.md, "Known tangles"; .importlinter): the course
+            # page shows the learner's progress, and progress.selectors imports this module at
+            # its top (a real cycle), so the import waits until a page is served. The way out:
+            # the learner's part of the page served by progress (see lesson_view).
             from progress.selectors import course_progress_data, progress_percent
 
             mine = course_progress_data(learner, self)
@@ -248,18 +252,18 @@ class CoursePage(RoutablePageMixin, Page):
     def lesson_view(self, request, lesson_id):
         """The page where a lesson is studied (the player). Learners only."""
         if not request.user.is_authenticated:
-            from django.contrib.auth.views import redirect_to_login
-
             return redirect_to_login(request.get_full_path())
         lesson = self.lessons.filter(pk=lesson_id).first()
         if lesson is None:
-            from django.http import Http404
-
             raise Http404("No such lesson in this course")
         learner = getattr(request.user, "learner", None)
         enrolled = learner is not None and learner.enrollments.filter(course=self).exists()
         if not enrolled:
             return redirect(self.url)
+        # Named exception, as in get_context: the player page is a route of the course page
+        # (Wagtail's RoutablePageMixin) and reads the learner's progress, and progress.selectors
+        # imports this module at its top. The way out: serve the lesson page from progress (a
+        # view of its own at the same URL), and the course page's progress box with it.
         from progress.selectors import (
             clock_text,
             learner_lesson_progress,

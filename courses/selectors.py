@@ -3,6 +3,7 @@
 from django.db.models import Prefetch, QuerySet
 
 from courses.models import CoursePage, Lesson
+from teachers.selectors import approved_teachers, live_materials
 
 
 def published_courses() -> QuerySet[CoursePage]:
@@ -13,8 +14,6 @@ def published_courses() -> QuerySet[CoursePage]:
 def published_course_with_lessons(course_id: int) -> CoursePage:
     """One published course with its lessons in order, its approved teachers and its published
     materials prefetched (as ``approved_teachers`` and ``live_materials``); raises DoesNotExist."""
-    from teachers.selectors import approved_teachers, live_materials
-
     return (
         published_courses()
         .prefetch_related(

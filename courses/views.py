@@ -6,14 +6,13 @@ from wagtail.search.backends import get_search_backend
 
 from courses.search import search_query
 from courses.selectors import published_courses
+from teachers.selectors import approved_teachers, live_materials
 
 MAX_QUERY = 100
 MAX_RESULTS = 30
 
 
 def search(request):
-    from teachers.selectors import approved_teachers, live_materials
-
     text = (request.GET.get("q") or "").strip()[:MAX_QUERY]
     query = search_query(text)
     results = {"courses": [], "materials": [], "teachers": []}

@@ -1,11 +1,13 @@
 """Institutions API: the learner's assignments; classes for staff, district officials and the
-bureau; adding members and assignments; identity verification. Who may do what is decided by
+bureau; adding members and assignments; identity verification; the reveal of a learner's ID
+number or phone, and the logs an auditor reads. Who may do what is decided by
 ``institutions.roles``; objects outside a user's scope are 404s (they need not know of them)."""
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import generics, status
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -16,8 +18,11 @@ from courses.models import CoursePage, Lesson
 from institutions import roles, selectors, services
 from institutions import serializers as s
 from institutions.models import Assignment, TrainingClass
-from institutions.permissions import IsClassReader, IsLearner
+from institutions.permissions import CanReadLogs, IsClassReader, IsLearner
+from learners import services as learner_services
 from learners.models import Learner
+from learners.selectors import reveal_logs
+from progress.selectors import event_log
 
 
 def _django_errors(error: DjangoValidationError) -> ValidationError:
@@ -209,10 +214,84 @@ class LearnerVerifyView(APIView):
             )
         body = s.VerifySerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        from learners import services as learner_services
-
         learner_services.learner_verify(
             learner=learner, verified_by=request.user, method="staff", note=body.validated_data["note"]
         )
         learner.refresh_from_db()
         return Response({"learner": learner.pk, "verified": learner.verified})
+
+
+class RevealView(APIView):
+    """The full ID number or phone of a learner, for a role that needs it; logged."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=inline_serializer(
+            "RevealRequest",
+            {"field": serializers.ChoiceField(["id_number", "phone"]), "reason": serializers.CharField()},
+        ),
+        responses={
+            200: inline_serializer(
+                "Reveal", {"field": serializers.CharField(), "value": serializers.CharField()}
+            ),
+            400: DetailSerializer,
+            403: DetailSerializer,
+            404: DetailSerializer,
+        },
+    )
+    def post(self, request, learner_id: int):
+        learner = Learner.objects.filter(pk=learner_id).first()
+        if learner is None:
+            raise NotFound("没有这个学员。No such learner.")
+        data = request.data if isinstance(request.data, dict) else {}
+        field = str(data.get("field", ""))
+        try:
+            value = learner_services.learner_reveal(
+                viewer=request.user,
+                learner=learner,
+                field=field,
+                reason=str(data.get("reason", "")),
+                permitted=roles.can_reveal_personal_data(request.user, learner),
+                ip=request.META.get("REMOTE_ADDR"),
+            )
+        except DjangoValidationError as error:
+            raise ValidationError(error.message_dict) from None
+        except DjangoPermissionDenied as error:
+            raise PermissionDenied(str(error)) from None
+        return Response({"field": field, "value": value})
+
+
+# --- The logs an auditor reads ---------------------------------------------------------------
+
+
+def _int_param(request, name: str) -> int | None:
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return None
+    if not raw.isdigit() or len(raw) > 18:
+        raise ValidationError({"detail": f"{name} must be a whole number."})
+    return int(raw)
+
+
+class RevealLogView(generics.ListAPIView):
+    """Who saw whose full ID number or phone, when and why (newest first). Auditors only."""
+
+    permission_classes = [IsAuthenticated, CanReadLogs]
+    serializer_class = s.RevealLogSerializer
+
+    def get_queryset(self):
+        return reveal_logs(learner_id=_int_param(self.request, "learner"))
+
+
+class ProgressEventLogView(generics.ListAPIView):
+    """Every progress event received, accepted or rejected, with its evidence. Auditors only;
+    filter with ``learner`` and ``lesson``."""
+
+    permission_classes = [IsAuthenticated, CanReadLogs]
+    serializer_class = s.ProgressEventLogSerializer
+
+    def get_queryset(self):
+        return event_log(
+            learner_id=_int_param(self.request, "learner"), lesson_id=_int_param(self.request, "lesson")
+        )

@@ -18,3 +18,10 @@ class IsClassReader(BasePermission):
 
     def has_permission(self, request, view):
         return roles.is_class_reader(request.user)
+
+
+class CanReadLogs(BasePermission):
+    message = "只有审计人员可以查看日志。Only auditors read the logs."
+
+    def has_permission(self, request, view):
+        return roles.can_read_logs(request.user)

@@ -22,6 +22,7 @@ All the user's roles are read in one query and kept on the user object for the r
 from dataclasses import dataclass
 from enum import StrEnum
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser, Group
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
@@ -91,7 +92,6 @@ def scope_of(user) -> Scope:
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return cached
-    from django.contrib.auth import get_user_model
 
     def in_group(*names):
         return Exists(Group.objects.filter(user=OuterRef("pk"), name__in=names))

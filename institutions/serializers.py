@@ -6,7 +6,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from institutions.models import Assignment, TrainingClass
-from learners.models import VerificationStatus
+from learners.models import RevealLog, VerificationStatus
+from progress.models import ProgressEvent
 
 # Ids sent by clients stay within a 64-bit key: a larger number is a 400, never a database error.
 MAX_ID = 2**63 - 1
@@ -243,3 +244,56 @@ class VerifySerializer(serializers.Serializer):
 class VerifiedSerializer(serializers.Serializer):
     learner = serializers.IntegerField()
     verified = serializers.BooleanField()
+
+
+# --- The logs an auditor reads ---------------------------------------------------------------
+
+
+class RevealLogSerializer(serializers.ModelSerializer):
+    viewer = serializers.CharField(source="viewer.username")
+    learner_name = serializers.CharField(source="learner.real_name")
+    learner_id_number = serializers.CharField(source="learner.masked_id_number")
+
+    class Meta:
+        model = RevealLog
+        fields = [
+            "id",
+            "at",
+            "viewer",
+            "learner",
+            "learner_name",
+            "learner_id_number",
+            "field",
+            "reason",
+            "ip",
+        ]
+
+
+class ProgressEventLogSerializer(serializers.ModelSerializer):
+    # In UTC: a rejected event keeps the client's time as sent, whatever its year, and before
+    # 1901 Asia/Shanghai's historical offset (+08:05:43) is no valid RFC 3339 time.
+    client_at = serializers.DateTimeField(default_timezone=dt.UTC, read_only=True, allow_null=True)
+    received_at = serializers.DateTimeField(default_timezone=dt.UTC, read_only=True)
+
+    class Meta:
+        model = ProgressEvent
+        fields = [
+            "id",
+            "event_id",
+            "learner",
+            "lesson_ref",
+            "session",
+            "channel",
+            "type",
+            "position",
+            "from_position",
+            "rate",
+            "client_at",
+            "received_at",
+            "status",
+            "reason",
+            "segment",
+            "credited_seconds",
+            "ip",
+            "user_agent",
+        ]

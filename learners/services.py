@@ -142,6 +142,11 @@ def identity_check_after_commit(learner: Learner) -> None:
     learner_id = learner.pk
 
     def enqueue():
+        # Named exception (docs/architecture.md, "Known tangles"): learners.verification imports
+        # this module at its top (it records a check's outcome with learner_verification_record),
+        # and a queued task is named by its module path, so the task stays where it is. The way
+        # out: the verification writes (learner_verify, learner_verification_record) in a module
+        # of their own, which both this module and learners.verification import.
         from learners.verification import identity_check_task
 
         identity_check_task.enqueue(learner_id)
@@ -167,16 +172,18 @@ def learner_activate(*, learner: Learner, password: str) -> Learner:
 REVEALABLE_FIELDS = ("id_number", "phone")
 
 
-def learner_reveal(*, viewer: User, learner: Learner, field: str, reason: str, ip: str | None = None) -> str:
+def learner_reveal(
+    *, viewer: User, learner: Learner, field: str, reason: str, permitted: bool, ip: str | None = None
+) -> str:
     """The full value of a learner's ID number or phone, for a viewer whose role needs it; every
-    reveal is logged (who, whose, which field, why, from where)."""
-    from institutions.roles import can_reveal_personal_data
-
+    reveal is logged (who, whose, which field, why, from where). ``permitted``: whether the
+    viewer's role may see it, which the caller asks the roles (``institutions.roles.
+    can_reveal_personal_data``): who may is the institutions side's to say, above this app."""
     if field not in REVEALABLE_FIELDS:
         raise ValidationError({"field": [f"只能查看 {', '.join(REVEALABLE_FIELDS)}。"]})
     if not (reason or "").strip():
         raise ValidationError({"reason": ["请说明查看原因。Give the reason for seeing this data."]})
-    if not can_reveal_personal_data(viewer, learner):
+    if not permitted:
         raise PermissionDenied("您的角色无权查看完整个人信息。Your role may not see this personal data.")
     RevealLog.objects.create(viewer=viewer, learner=learner, field=field, reason=reason.strip()[:200], ip=ip)
     return getattr(learner, field)

@@ -1,20 +1,23 @@
 """Progress API: the events endpoint and the progress reads, shared by PC, app and WeChat."""
 
 from django.conf import settings
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api import progress_serializers as ps
-from api.serializers import DetailSerializer
+from api.shapes import DetailSerializer
 from courses.models import CoursePage, Lesson
 from learners.models import Learner
-from progress.models import AttentionOutcome, Channel
-from progress.selectors import course_progress_data, learner_keys, lesson_progress_data
+from progress import serializers as ps
+from progress.selectors import (
+    course_progress_data,
+    learner_keys,
+    learner_lesson_progress,
+    lesson_progress_data,
+)
 from progress.services import Origin, attention_record, events_record, grant_issue
 
 
@@ -94,7 +97,7 @@ class LessonProgressView(APIView):
     def get(self, request, lesson_id: int):
         learner = learner_of(request.user)
         lesson = enrolled_lesson(learner, lesson_id)
-        progress = learner.lesson_progress.filter(lesson=lesson).first()
+        progress = learner_lesson_progress(learner, lesson)
         return Response(lesson_progress_data(lesson, progress))
 
 
@@ -114,35 +117,6 @@ class CourseProgressView(APIView):
         return Response(course_progress_data(learner, course))
 
 
-class AttentionRequestSerializer(serializers.Serializer):
-    lesson = serializers.IntegerField()
-    session = serializers.UUIDField(help_text="the playback session the check interrupted")
-    # A plain string in the schema: a third "channel" enum would collide in the enum naming.
-    channel = serializers.CharField(help_text="pc, app or wechat")
-    outcome = serializers.ChoiceField(AttentionOutcome.values)
-    at = serializers.DateTimeField(help_text="client time the check began, ISO 8601 with a time zone")
-    position = serializers.FloatField(required=False, min_value=0, help_text="media position, seconds")
-
-    def validate_channel(self, value):
-        if value not in Channel.values:
-            raise ValidationError("渠道须为 pc、app 或 wechat。The channel must be pc, app or wechat.")
-        return value
-
-    def validate_at(self, value):
-        now = timezone.now()
-        limits = settings.PROGRESS
-        if (value - now).total_seconds() > limits["CLOCK_AHEAD_SECONDS"]:
-            raise ValidationError("时间晚于服务器时间。The time is ahead of the server's clock.")
-        if (now - value).total_seconds() > limits["OFFLINE_WINDOW_SECONDS"]:
-            raise ValidationError("时间过早。The time is older than the offline window.")
-        return value
-
-
-class AttentionResultSerializer(serializers.Serializer):
-    id = serializers.IntegerField(help_text="the evidence-log row")
-    outcome = serializers.ChoiceField(AttentionOutcome.values)
-
-
 class AttentionCheckView(APIView):
     """Log the outcome of an attention check (防挂机点名) the player showed: ``passed`` or
     ``missed``. It credits nothing; a miss leaves the player paused."""
@@ -150,9 +124,9 @@ class AttentionCheckView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        request=AttentionRequestSerializer,
+        request=ps.AttentionRequestSerializer,
         responses={
-            201: AttentionResultSerializer,
+            201: ps.AttentionResultSerializer,
             400: DetailSerializer,
             403: DetailSerializer,
             404: DetailSerializer,
@@ -160,7 +134,7 @@ class AttentionCheckView(APIView):
     )
     def post(self, request):
         learner = learner_of(request.user)
-        serializer = AttentionRequestSerializer(data=request.data)
+        serializer = ps.AttentionRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         lesson = enrolled_lesson(learner, data["lesson"])

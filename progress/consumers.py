@@ -5,14 +5,13 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from progress.notify import learner_group
+from progress.store import learner_id_for_user
 
 
 @database_sync_to_async
 def _learner_id(user) -> int | None:
     if not user or not user.is_authenticated:
         return None
-    from progress.store import learner_id_for_user
-
     return learner_id_for_user(user.pk)
 
 

@@ -99,7 +99,7 @@ def _short_string(value) -> str | None:
 class EventField:
     """One field of EVENT, as the contract describes it. ``EVENT_FIELDS`` is the one description
     of an event: ``parse_event`` reads events with it, and the OpenAPI schema is built from it
-    (``api.progress_serializers``), so the two cannot drift apart."""
+    (``progress.serializers``), so the two cannot drift apart."""
 
     name: str
     kind: str  # uuid, integer, choice, number, datetime or string: the schema's type

@@ -2,13 +2,14 @@
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS
+from django.db.models import QuerySet
 
 from courses.models import CoursePage, Lesson
 from learners.models import Learner
 from progress import store
 from progress.completion import CourseStanding
 from progress.facts import lesson_minimum
-from progress.models import LessonProgress
+from progress.models import LessonProgress, ProgressEvent
 
 
 def lesson_progress_data(
@@ -133,3 +134,14 @@ def learner_keys(user, learner_pk: int | None = None) -> Learner | None:
     learner = Learner.from_db(DEFAULT_DB_ALIAS, ["id", "user_id"], [learner_id, user.pk])
     Learner.user.field.set_cached_value(learner, user)
     return learner
+
+
+def event_log(*, learner_id: int | None = None, lesson_id: int | None = None) -> QuerySet[ProgressEvent]:
+    """Every progress event received, accepted or rejected, with its evidence, newest first;
+    one learner's or one lesson's only, if given."""
+    events = ProgressEvent.objects.order_by("-received_at", "-id")
+    if learner_id is not None:
+        events = events.filter(learner_id=learner_id)
+    if lesson_id is not None:
+        events = events.filter(lesson_ref=lesson_id)
+    return events

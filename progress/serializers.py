@@ -1,11 +1,15 @@
-"""Schemas of the progress endpoints, for the OpenAPI document. Input is validated event by
-event in ``progress.events`` (a bad event is rejected on its own, not the whole batch), whose
-``EVENT_FIELDS`` the event's schema is built from."""
+"""Serializers of the progress endpoints (``progress.api``). Those of the events only document
+the schema: input is validated event by event in ``progress.events`` (a bad event is rejected on
+its own, not the whole batch), whose ``EVENT_FIELDS`` the event's schema is built from. The
+attention check's request serializer validates its body."""
 
+from django.conf import settings
+from django.utils import timezone
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 
 from progress.events import EVENT_FIELDS, EventField
-from progress.models import RejectReason
+from progress.models import AttentionOutcome, Channel, RejectReason
 
 
 def _schema_field(field: EventField) -> serializers.Field:
@@ -89,3 +93,32 @@ class GrantSerializer(serializers.Serializer):
     lesson = serializers.IntegerField()
     issued_at = serializers.DateTimeField()
     expires_at = serializers.DateTimeField()
+
+
+class AttentionRequestSerializer(serializers.Serializer):
+    lesson = serializers.IntegerField()
+    session = serializers.UUIDField(help_text="the playback session the check interrupted")
+    # A plain string in the schema: a third "channel" enum would collide in the enum naming.
+    channel = serializers.CharField(help_text="pc, app or wechat")
+    outcome = serializers.ChoiceField(AttentionOutcome.values)
+    at = serializers.DateTimeField(help_text="client time the check began, ISO 8601 with a time zone")
+    position = serializers.FloatField(required=False, min_value=0, help_text="media position, seconds")
+
+    def validate_channel(self, value):
+        if value not in Channel.values:
+            raise ValidationError("渠道须为 pc、app 或 wechat。The channel must be pc, app or wechat.")
+        return value
+
+    def validate_at(self, value):
+        now = timezone.now()
+        limits = settings.PROGRESS
+        if (value - now).total_seconds() > limits["CLOCK_AHEAD_SECONDS"]:
+            raise ValidationError("时间晚于服务器时间。The time is ahead of the server's clock.")
+        if (now - value).total_seconds() > limits["OFFLINE_WINDOW_SECONDS"]:
+            raise ValidationError("时间过早。The time is older than the offline window.")
+        return value
+
+
+class AttentionResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="the evidence-log row")
+    outcome = serializers.ChoiceField(AttentionOutcome.values)

@@ -21,6 +21,7 @@ from progress.completion import course_completion_record
 from progress.crediting import Batch, BatchOutcome, Origin
 from progress.events import parse_event
 from progress.models import ATTENTION_TYPE, AttentionLapse, AttentionOutcome, ProgressEvent, StudyGrant
+from progress.notify import push_batch_outcome
 
 __all__ = [
     "BatchOutcome",
@@ -49,8 +50,6 @@ def events_record(
             if attempt:
                 raise
     if outcome.progress or outcome.takeovers:
-        from progress.notify import push_batch_outcome
-
         push_batch_outcome(learner.pk, outcome)
     return outcome
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import translation
+from openpyxl import load_workbook
 
 from learners.models import Learner
 from vocabulary.identity import normalize_id_number, validate_id_number
@@ -96,8 +97,6 @@ def read_roster(content: bytes) -> list[RawRow]:
 
 
 def _xlsx_rows(content: bytes, max_rows: int):
-    from openpyxl import load_workbook
-
     _, _, max_unpacked = limits()
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:

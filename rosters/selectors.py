@@ -1,4 +1,6 @@
-"""The class dashboard: each member's study against the class's modules, in a fixed number of
+"""Reads of the rosters app: the class dashboard, and an uploaded roster's rows and preview.
+
+The class dashboard: each member's study against the class's modules, in a fixed number of
 queries whatever the class size (members, assignments, their chosen lessons, the whole-course
 lessons, the members' lesson progress, their latest events).
 
@@ -10,6 +12,7 @@ credited share of it is below the share of its period already elapsed.
 """
 
 import datetime as dt
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -19,6 +22,8 @@ from django.utils import timezone, translation
 from courses.models import Lesson
 from institutions.models import Assignment, ClassMembership, TrainingClass
 from progress.models import LessonProgress, ProgressEvent
+from rosters.models import RosterUpload
+from vocabulary.identity import mask_id_number, mask_phone
 from vocabulary.people import TargetGroup
 
 BEHIND_DUE_DAYS = 3
@@ -177,11 +182,13 @@ def class_dashboard(training_class: TrainingClass, *, now=None) -> dict:
     return {"training_class": training_class, "modules": modules, "members": rows, "now": now}
 
 
-def upload_preview(upload) -> dict:
-    """What a preview shows of an upload: each row with its ID number and phone masked."""
-    from rosters.services import upload_rows
-    from vocabulary.identity import mask_id_number, mask_phone
+def upload_rows(upload: RosterUpload) -> list[dict]:
+    """The checked rows an upload keeps for its confirmation (``rosters.services.roster_preview``)."""
+    return json.loads(upload.payload) if upload.payload else []
 
+
+def upload_preview(upload: RosterUpload) -> dict:
+    """What a preview shows of an upload: each row with its ID number and phone masked."""
     with translation.override("zh-hans"):
         group_labels = {value: str(label) for value, label in TargetGroup.choices}
     rows = []

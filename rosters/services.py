@@ -24,6 +24,7 @@ from learners.models import Enrollment, Learner
 from learners.services import learner_register
 from rosters.models import RosterUpload
 from rosters.parsing import check_rows, read_roster
+from rosters.selectors import upload_rows
 from vocabulary.identity import normalize_id_number
 
 DEFAULT_UPLOAD_TTL = 2 * 3600
@@ -106,10 +107,6 @@ def roster_preview(
         error_count=sum(1 for row in rows if row["errors"]),
         expires_at=timezone.now() + dt.timedelta(seconds=ttl),
     )
-
-
-def upload_rows(upload: RosterUpload) -> list[dict]:
-    return json.loads(upload.payload) if upload.payload else []
 
 
 def _new_username(id_number: str) -> str:

@@ -1,4 +1,8 @@
 from django.apps import AppConfig
+from wagtail.signals import page_published
+
+from courses.media import package_validator_register
+from scorm.package import validate_package
 
 
 class ScormConfig(AppConfig):
@@ -6,8 +10,9 @@ class ScormConfig(AppConfig):
     verbose_name = "SCORM 课件"
 
     def ready(self):
-        from wagtail.signals import page_published
-
+        # A SCORM lesson's zip is checked when the lesson is saved (courses.media).
+        package_validator_register("scorm", validate_package)
+        # Deferred, Django's idiom: models and receivers are imported once the apps are ready.
         from courses.models import CoursePage
         from scorm.signals import course_published
 

@@ -5,15 +5,15 @@ import logging
 from django.core.exceptions import ValidationError
 from django_tasks import task
 
+from courses.models import Lesson, LessonKind
+from scorm.services import package_import
+
 logger = logging.getLogger(__name__)
 
 
 @task()
 def package_import_task(lesson_id: int) -> str:
     """Import the lesson's package if it is still a SCORM lesson with a zip; return the outcome."""
-    from courses.models import Lesson, LessonKind
-    from scorm.services import package_import
-
     lesson = Lesson.objects.filter(pk=lesson_id, kind=LessonKind.SCORM).exclude(media="").first()
     if lesson is None:
         return "skipped"

@@ -231,7 +231,7 @@ def test_a_heartbeat_costs_a_fixed_small_number_of_queries(
 @pytest.mark.postgres
 def test_on_postgresql_a_heartbeat_is_three_round_trips(learner_api, lesson, monkeypatch):
     """The token, then the six reads in one query string, then the four writes in another."""
-    from progress import store
+    from common import sql as store
 
     calls = calls_to(monkeypatch, store, "_run_together")
     p = Player(lesson.pk)

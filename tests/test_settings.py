@@ -160,8 +160,7 @@ def test_the_server_entry_points_load_the_views_and_freeze_what_they_loaded():
     """config.startup: a full garbage collection must not walk every module and class (it
     paused workers for up to 170 ms); the views are imported before the freeze."""
     result = _load_settings(
-        "import gc, sys, config.wsgi; "
-        "print(gc.get_freeze_count() > 100_000, 'api.progress_views' in sys.modules)",
+        "import gc, sys, config.wsgi; print(gc.get_freeze_count() > 100_000, 'progress.api' in sys.modules)",
         DJANGO_DEBUG="1",
     )
     assert result.returncode == 0, result.stderr

@@ -1,26 +1,16 @@
-"""The four catalogs (四个目录): one Wagtail page per catalog, entries as moderated snippets.
-
-Each catalog kind has its own entry model (sharing the abstract ``CatalogEntry``): the columns
-differ by kind, each kind can require its own fields in the database, and Wagtail assigns
-moderation workflows per model, so e.g. the institution catalog can get the bureau's review
-while the demand catalog gets another. Entries are drafted, submitted, approved and published
-one by one (DraftStateMixin + RevisionMixin + WorkflowMixin + LockableMixin); the database row
-of a live entry always holds its published content, drafts live in revisions, so "published"
-is simply ``live=True``.
-"""
+"""The catalogs' entries: one model per catalog kind, as moderated snippets (the package's
+docstring, ``catalogs.models``, says why)."""
 
 import datetime as dt
 from typing import ClassVar
 
-from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
-from wagtail.fields import RichTextField
-from wagtail.models import DraftStateMixin, LockableMixin, Page, RevisionMixin, WorkflowMixin
+from wagtail.models import DraftStateMixin, LockableMixin, RevisionMixin, WorkflowMixin
 
 from catalogs.choices import CatalogKind, InstitutionType
 from catalogs.fields import LevelListField
@@ -203,38 +193,3 @@ ENTRY_MODELS: dict[str, type[models.Model]] = {
     CatalogKind.DEMAND: DemandEntry,
     CatalogKind.INSTITUTION: InstitutionEntry,
 }
-
-
-class CatalogPage(Page):
-    """The public page of one catalog: its published entries in a filterable table.
-
-    One page per kind (``clean`` refuses a second page of a kind, so at most four pages).
-    """
-
-    kind = models.CharField(_("目录"), max_length=20, choices=CatalogKind.choices)
-    intro = RichTextField(_("说明"), blank=True)
-
-    content_panels = Page.content_panels + [FieldPanel("kind"), FieldPanel("intro")]
-    parent_page_types = ["courses.HomePage"]
-    subpage_types: ClassVar[list[str]] = []
-    max_count = len(CatalogKind)
-    per_page = 20
-
-    class Meta:
-        verbose_name = _("目录页面")
-        verbose_name_plural = _("目录页面")
-
-    def clean(self):
-        super().clean()
-        if self.alias_of_id:
-            return
-        others = CatalogPage.objects.filter(kind=self.kind, alias_of__isnull=True).exclude(pk=self.pk)
-        if others.exists():
-            raise ValidationError({"kind": _("这个目录已经有页面了。This catalog already has a page.")})
-
-    def get_context(self, request, *args, **kwargs):
-        from catalogs.views import catalog_page_context
-
-        context = super().get_context(request, *args, **kwargs)
-        context.update(catalog_page_context(self, request))
-        return context
