@@ -23,21 +23,60 @@ install: $(BIN)/.installed ## Create .venv and install the pinned dependencies
 
 migrate: install ## Apply database migrations
 	$(DEV) $(BIN)/python manage.py migrate --noinput
+	$(DEV) $(BIN)/python manage.py createcachetable
 
 seed: migrate ## Load the demo data (idempotent)
 	$(DEV) $(BIN)/python manage.py seed_demo
 
-run: seed ## Install, migrate, seed and serve http://127.0.0.1:8000 (HTTP and WebSockets)
-	@echo ""
-	@echo "  Zibo Skills Online is starting on http://$(HOST):$(PORT)/"
-	@echo "    site        http://$(HOST):$(PORT)/"
-	@echo "    courses     http://$(HOST):$(PORT)/courses/"
-	@echo "    CMS admin   http://$(HOST):$(PORT)/admin/"
-	@echo "    API docs    http://$(HOST):$(PORT)/api/docs/"
-	@echo "    health      http://$(HOST):$(PORT)/healthz"
-	@echo "  Logins are listed above (demo / demo12345 is the learner). Ctrl-C stops."
-	@echo ""
-	$(DEV) $(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application
+# The WeChat end in the embedded default: unless WECHAT_APP_ID is set (even to nothing, which
+# keeps WeChat off), make run starts the stand-in of WeChat's servers (wechat/standin.py) on
+# STANDIN_PORT and points the platform at it, with template ids so that notifications are sent.
+STANDIN_PORT ?= $(shell echo $$(($(PORT) + 1)))
+STANDIN := http://$(HOST):$(STANDIN_PORT)/
+WECHAT_STANDIN_ENV := WECHAT_APP_ID=wx-standin WECHAT_APP_SECRET=standin-secret \
+	WECHAT_TOKEN=zibo-dev-token WECHAT_API_BASE_URL=$(STANDIN) WECHAT_OPEN_BASE_URL=$(STANDIN) \
+	WECHAT_TEMPLATE_ASSIGNMENT=demo-assignment WECHAT_TEMPLATE_DUE_SOON=demo-due-soon \
+	WECHAT_TEMPLATE_COURSE_COMPLETED=demo-course-completed \
+	WECHAT_TEMPLATE_CERTIFICATE_ISSUED=demo-certificate-issued \
+	WECHAT_TEMPLATE_SUBSIDY_DECIDED=demo-subsidy-decided
+# Background work in make run: the database task backend and its worker (db_worker), as in
+# production; and a loop that plays production's timers (docs/wechat.md): re-sending WeChat
+# notifications whose retry is due, and the "due in 3 days" reminders.
+SEND_DUE_SECONDS ?= 60
+
+run: seed ## Install, migrate, seed and serve http://127.0.0.1:8000 (HTTP and WebSockets), with a WeChat stand-in
+	@pids=""; \
+	trap 'kill $$pids 2>/dev/null; wait 2>/dev/null' EXIT; trap 'exit 130' INT TERM HUP; \
+	export SITE_URL="$${SITE_URL:-http://$(HOST):$(PORT)}"; \
+	wechat="off (WECHAT_APP_ID is empty)"; \
+	if [ -z "$${WECHAT_APP_ID+set}" ]; then \
+	  export $(WECHAT_STANDIN_ENV); \
+	  $(BIN)/python -m wechat.standin --host $(HOST) --port $(STANDIN_PORT) & pids="$$pids $$!"; \
+	  wechat="the stand-in of WeChat's servers, $(STANDIN)"; \
+	elif [ -n "$$WECHAT_APP_ID" ]; then wechat="$$WECHAT_APP_ID, $${WECHAT_API_BASE_URL:-WeChat}"; fi; \
+	if [ -n "$$WECHAT_APP_ID" ]; then \
+	  ( trap 'kill $$nap 2>/dev/null; exit 0' TERM; while :; do sleep $(SEND_DUE_SECONDS) & nap=$$!; wait $$nap; \
+	    $(DEV) $(BIN)/python manage.py wechat_send_due >/dev/null || true; \
+	    $(DEV) $(BIN)/python manage.py wechat_remind_due >/dev/null || true; done ) & \
+	  pids="$$pids $$!"; \
+	fi; \
+	export TASKS_BACKEND="$${TASKS_BACKEND:-django_tasks_db.DatabaseBackend}"; \
+	case "$$TASKS_BACKEND" in *DatabaseBackend) \
+	  $(DEV) $(BIN)/python manage.py db_worker --no-reload & pids="$$pids $$!";; \
+	esac; \
+	echo ""; \
+	echo "  Zibo Skills Online is starting on http://$(HOST):$(PORT)/"; \
+	echo "    site        http://$(HOST):$(PORT)/"; \
+	echo "    courses     http://$(HOST):$(PORT)/courses/"; \
+	echo "    CMS admin   http://$(HOST):$(PORT)/admin/"; \
+	echo "    API docs    http://$(HOST):$(PORT)/api/docs/"; \
+	echo "    health      http://$(HOST):$(PORT)/healthz"; \
+	echo "    WeChat      http://$(HOST):$(PORT)/wechat/simulator/  (simulator of the official account)"; \
+	echo "                WeChat end: $$wechat"; \
+	echo "  Logins are listed above (demo / demo12345 is the learner). Ctrl-C stops."; \
+	echo ""; \
+	$(DEV) $(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application & pids="$$pids $$!"; \
+	wait $$!
 
 test: install ## Run the test suite (SQLite and in-memory parts unless DATABASE_URL / REDIS_URL are set)
 	@# pytest exits 5 when it collected no test: that is a failure here, never a pass.

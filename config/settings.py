@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "channels",
     "django_tasks",
+    "django_tasks_db",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -115,6 +116,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "wagtail.contrib.settings.context_processors.settings",
+                "wechat.context_processors.wechat",
             ],
         },
     },
@@ -166,6 +168,7 @@ if REDIS_URL:
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "zbjn"),
         }
     }
+    CACHES["shared"] = CACHES["default"]
     # The Pub/Sub layer: a push is one PUBLISH (the original layer's group_send is a sorted-set
     # clean-up, a read of the group and a Lua script: three times the CPU per push, measured in
     # docs/benchmarks.md). Its at-most-once delivery is what live pushes are: best effort, the
@@ -177,7 +180,14 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        # What every process of one machine must see alike (the WeChat access token, refreshed
+        # once under a lock by whichever process needs it: web, task worker, scheduled commands).
+        # With Redis it is the default cache; without, Django's database cache (make migrate
+        # creates its table with createcachetable; its add() is atomic in the database).
+        "shared": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "shared_cache"},
+    }
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # --- Storage: local media/ by default, S3-compatible with AWS_STORAGE_BUCKET_NAME -------------
@@ -386,6 +396,8 @@ LESSON_UPLOAD_MAX_BYTES = {
 DOCUMENT_SECONDS_PER_PAGE = env_int("DOCUMENT_SECONDS_PER_PAGE", 120)
 
 # --- Tasks (Django's tasks API via django-tasks) ---------------------------------------------
+# Immediate by default (a task runs in the request, after its commit); production sets
+# TASKS_BACKEND=django_tasks_db.DatabaseBackend and runs `manage.py db_worker` (make run does).
 TASKS = {
     "default": {
         "BACKEND": env_str("TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"),

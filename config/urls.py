@@ -15,6 +15,7 @@ from config.health import healthz
 from courses import views as course_views
 from learners import views as learner_views
 from learners.forms import GuardedAdminLoginForm, GuardedAuthenticationForm
+from wechat.login_page import LoginPage
 
 # /django-admin/login/ speaks for the one login guard too (learners.login_guard).
 admin.site.login_form = GuardedAdminLoginForm
@@ -31,7 +32,7 @@ urlpatterns = [
     re_path(r"^api/", json_not_found),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(authentication_form=GuardedAuthenticationForm),
+        LoginPage.as_view(authentication_form=GuardedAuthenticationForm),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -5,4 +5,5 @@ from learners import views
 app_name = "me"
 urlpatterns = [
     path("learning/", views.my_learning, name="learning"),
+    path("profile/", views.profile, name="profile"),
 ]

@@ -83,3 +83,22 @@ def my_learning(request):
     if learner is None:
         raise PermissionDenied("只有注册学员有学习记录。Only registered learners have a study record.")
     return TemplateResponse(request, "me/learning.html", learning_overview(learner, request))
+
+
+@login_required
+def profile(request):
+    """The learner's own profile: who they are (ID number and phone masked) and, when the WeChat
+    end is on, the WeChat bound to the account, with a button to unbind it."""
+    learner = getattr(request.user, "learner", None)
+    if learner is None:
+        raise PermissionDenied("只有注册学员有个人资料。Only registered learners have a profile.")
+    next_url = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = ""
+    context = {
+        "learner": learner,
+        # A missing reverse one-to-one raises an AttributeError subclass: None then.
+        "binding": getattr(learner, "wechat_binding", None),
+        "next": next_url,
+    }
+    return TemplateResponse(request, "me/profile.html", context)

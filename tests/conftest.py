@@ -1,7 +1,7 @@
 import os
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from rest_framework.test import APIClient
 
 from api.tokens import token_issue
@@ -37,11 +37,20 @@ def _backlog_rule(request, settings):
 
 
 @pytest.fixture(autouse=True)
-def _clear_cache():
-    """Login lockouts and Wagtail's site cache live in the cache: start every test clean."""
+def _clear_cache(settings):
+    """Login lockouts and Wagtail's site cache live in the cache: start every test clean. Without
+    Redis, the cache shared by processes (the database cache) is an in-memory one in tests: the
+    tests that share a credential between threads run inside one test transaction."""
+    if not os.environ.get("REDIS_URL"):
+        settings.CACHES = {
+            **settings.CACHES,
+            "shared": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "shared"},
+        }
+    caches["shared"].clear()
     cache.clear()
     yield
     cache.clear()
+    caches["shared"].clear()
 
 
 @pytest.fixture

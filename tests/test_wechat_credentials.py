@@ -4,7 +4,7 @@ import threading
 import time
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 
 from wechat import credentials
 from wechat.client import wechat_client
@@ -100,7 +100,7 @@ def test_the_jsapi_ticket_is_shared_too(wechat):
 
 def test_a_worker_that_cannot_get_the_lock_gives_up_in_time(wechat, monkeypatch):
     monkeypatch.setattr(credentials, "WAIT_SECONDS", 0.2)
-    cache.add(f"wechat:{wechat.appid}:access_token:lock", "someone-else", timeout=30)
+    caches["shared"].add(f"wechat:{wechat.appid}:access_token:lock", "someone-else", timeout=30)
     started = time.monotonic()
     with pytest.raises(credentials.CredentialUnavailable):
         _ = wechat_client().access_token

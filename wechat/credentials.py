@@ -3,9 +3,10 @@
 WeChat allows one valid access token per official account: a process that fetches a new one
 invalidates the one every other process holds. wechatpy keeps the expiry in each client object
 and refreshes without a lock, so several workers that find the token expired each fetch one and
-overwrite each other's ("token storms"). Here the token lives in the shared cache (Redis in
-production) and is refreshed by one process at a time under a cache lock (``cache.add`` is an
-atomic set-if-absent on Redis and on the in-memory cache). A forced refresh after WeChat answers
+overwrite each other's ("token storms"). Here the token lives in the cache all processes share
+(``settings.CACHES["shared"]``: Redis in production, Django's database cache on one machine) and
+is refreshed by one process at a time under a cache lock (``add`` is an atomic set-if-absent on
+Redis, in the database and in memory). A forced refresh after WeChat answers
 40001/42001 names the token that failed, so the hundred requests that saw it fail cause one
 refresh, and forced refreshes are rate-limited.
 """
@@ -15,7 +16,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.core.cache import cache
+from django.core.cache import caches
 
 # Refresh this long before WeChat's expiry, so no request carries a token that dies in flight.
 REFRESH_MARGIN_SECONDS = 300
@@ -26,6 +27,11 @@ WAIT_SECONDS = 10.0
 POLL_SECONDS = 0.05
 # At most one forced refresh per credential in this many seconds.
 FORCED_REFRESH_INTERVAL_SECONDS = 30
+
+
+def _cache():
+    """The cache every process of the platform shares (settings.CACHES["shared"])."""
+    return caches["shared"]
 
 
 class CredentialUnavailable(Exception):
@@ -52,7 +58,7 @@ class SharedCredential:
         self.fetch = fetch
 
     def _cached(self) -> Credential | None:
-        raw = cache.get(self.key)
+        raw = _cache().get(self.key)
         return Credential(*raw) if raw else None
 
     def get(self) -> str:
@@ -74,18 +80,18 @@ class SharedCredential:
         current = self._cached()
         if current and current.value != failed_value:
             return current.value
-        if not cache.add(self.forced_key, "pending", timeout=FORCED_REFRESH_INTERVAL_SECONDS):
+        if not _cache().add(self.forced_key, "pending", timeout=FORCED_REFRESH_INTERVAL_SECONDS):
             # Another process is forcing a refresh (wait for its result), or did so moments ago
             # and WeChat still refuses (do not hammer it).
             return self._after_forced_refresh(failed_value)
         try:
             return self._refresh(unless=lambda c: c.value != failed_value)
         finally:
-            cache.set(self.forced_key, "done", timeout=FORCED_REFRESH_INTERVAL_SECONDS)
+            _cache().set(self.forced_key, "done", timeout=FORCED_REFRESH_INTERVAL_SECONDS)
 
     def _after_forced_refresh(self, failed_value: str) -> str:
         deadline = time.monotonic() + WAIT_SECONDS
-        while cache.get(self.forced_key) == "pending" and time.monotonic() < deadline:
+        while _cache().get(self.forced_key) == "pending" and time.monotonic() < deadline:
             time.sleep(POLL_SECONDS)
         current = self._cached()
         return current.value if current else failed_value
@@ -94,18 +100,18 @@ class SharedCredential:
         owner = uuid.uuid4().hex
         deadline = time.monotonic() + WAIT_SECONDS
         while True:
-            if cache.add(self.lock_key, owner, timeout=LOCK_SECONDS):
+            if _cache().add(self.lock_key, owner, timeout=LOCK_SECONDS):
                 try:
                     current = self._cached()
                     if current and unless(current):
                         return current.value  # another process refreshed while we queued
                     value, expires_in = self.fetch()
                     expires_at = time.time() + int(expires_in)
-                    cache.set(self.key, (value, expires_at), timeout=max(int(expires_in), 1))
+                    _cache().set(self.key, (value, expires_at), timeout=max(int(expires_in), 1))
                     return value
                 finally:
-                    if cache.get(self.lock_key) == owner:
-                        cache.delete(self.lock_key)
+                    if _cache().get(self.lock_key) == owner:
+                        _cache().delete(self.lock_key)
             time.sleep(POLL_SECONDS)
             current = self._cached()
             if current and unless(current):

@@ -3,6 +3,11 @@ every notification sent (or tried) with its result."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel
+from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
+from wagtail.fields import StreamField
+
+from wechat.menu import MAX_BUTTONS, MENU_BLOCKS, menu_default_stream
 
 
 class WechatBinding(models.Model):
@@ -82,3 +87,27 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.kind} → {self.learner_id} ({self.status})"
+
+
+@register_setting(icon="list-ul")
+class WechatMenu(BaseGenericSetting):
+    """The official account's custom menu, edited in Wagtail (Settings) and pushed to WeChat by
+    ``manage.py wechat_push_menu`` (wechat.menu)."""
+
+    buttons = StreamField(
+        MENU_BLOCKS,
+        max_num=MAX_BUTTONS,
+        blank=True,
+        default=menu_default_stream,
+        verbose_name=_("菜单按钮"),
+        help_text=_(
+            "最多 3 个一级按钮，每个可带 1–5 个子按钮。改好后运行 manage.py wechat_push_menu 推送到微信；"
+            "留空则推送默认菜单。"
+        ),
+    )
+
+    panels = [FieldPanel("buttons")]
+
+    class Meta:
+        verbose_name = _("微信公众号菜单")
+        verbose_name_plural = _("微信公众号菜单")

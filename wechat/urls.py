@@ -13,4 +13,6 @@ urlpatterns = [
     path("jssdk/", login.jssdk_config, name="jssdk-config"),
     # DEBUG only: a simulator of the official account for development and demonstration.
     path("simulator/", simulator.page, name="simulator"),
+    path("simulator/sign/", simulator.sign, name="simulator-sign"),
+    path("simulator/open/", simulator.open_reply, name="simulator-open"),
 ]

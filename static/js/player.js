@@ -23,6 +23,9 @@
   var video = document.getElementById("player") || readingClock(root);
   var data = root.dataset;
   var lessonId = Number(data.lesson);
+  // "wechat" only on the WeChat H5 pages (the server says so: opened in WeChat's browser with
+  // the WeChat end on); "pc" on every other web page, whatever the device.
+  var CHANNEL = data.channel === "wechat" ? "wechat" : "pc";
   var startPosition = Number(data.position || 0);
   var credited = document.getElementById("credited");
   var notice = document.getElementById("notice");
@@ -190,7 +193,7 @@
   function send(type, extra) {
     if (!session) return;
     var event = {
-      id: uuid4(), session: session, lesson: lessonId, channel: "pc", type: type,
+      id: uuid4(), session: session, lesson: lessonId, channel: CHANNEL, type: type,
       position: Math.min(video.currentTime, video.duration || video.currentTime),
       rate: video.playbackRate, at: new Date().toISOString()
     };
@@ -321,7 +324,7 @@
     function record(outcome) {
       var pending = load(ATTENTION_KEY);
       pending.push({
-        key: uuid4(), lesson: lessonId, session: checkInfo.session || uuid4(), channel: "pc",
+        key: uuid4(), lesson: lessonId, session: checkInfo.session || uuid4(), channel: CHANNEL,
         outcome: outcome, at: checkInfo.at, position: checkInfo.position
       });
       save(ATTENTION_KEY, pending);

@@ -1,0 +1,12 @@
+"""The keys of the account's menu buttons that send a CLICK event to the endpoint.
+
+The custom menu (``wechat.menu``, edited in Wagtail) offers these for its "click" buttons; the
+message endpoint (``wechat.replies``) answers each as the keyword of the same meaning.
+"""
+
+STUDY = "STUDY"  # 学习: the learner's current courses with credited and required hours
+PROGRESS = "PROGRESS"  # 进度: the same, with what is still missing
+CERTIFICATES = "CERTIFICATES"  # 证书: their certificates with verification links
+HELP = "HELP"  # 帮助: the keywords explained
+
+ALL = (STUDY, PROGRESS, CERTIFICATES, HELP)
