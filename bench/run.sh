@@ -105,6 +105,8 @@ export DJANGO_SECRET_KEY
 FIELD_ENCRYPTION_KEYS=$("$PY" -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')
 FIELD_HASH_KEY=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(32))')
 export FIELD_ENCRYPTION_KEYS FIELD_HASH_KEY
+ARCHIVE_SIGNING_KEYS=$("$PY" -c 'import base64, os; print("bench:" + base64.urlsafe_b64encode(os.urandom(32)).rstrip(b"=").decode())')
+export ARCHIVE_SIGNING_KEYS
 export DJANGO_ALLOWED_HOSTS=127.0.0.1
 export DJANGO_SECURE_SSL_REDIRECT=0 DJANGO_SECURE_COOKIES=0
 export LOG_LEVEL=WARNING

@@ -43,3 +43,24 @@ def weak_key_problems(secret_key: str, encryption_keys: list[str], hash_key: str
             + ", ".join(f"key {n}" for n in bad)
         )
     return problems
+
+
+def signing_key_problems(raw: str) -> list[str]:
+    """ARCHIVE_SIGNING_KEYS: each entry ``<kid>:<seed>``, the seed 32 bytes in base64url, each kid
+    once (archive/signing.py parses them the same way)."""
+    kids, problems = [], []
+    for entry in raw.replace(",", " ").split():
+        kid, _, seed = entry.partition(":")
+        try:
+            size = len(base64.urlsafe_b64decode(seed + "=" * (-len(seed) % 4)))
+        except (binascii.Error, ValueError):
+            size = 0
+        if not kid or size != 32:
+            problems.append(
+                "ARCHIVE_SIGNING_KEYS entries must be <kid>:<32-byte Ed25519 seed in base64url> "
+                "(manage.py archive_keygen prints one)"
+            )
+        kids.append(kid)
+    if len(set(kids)) != len(kids):
+        problems.append("ARCHIVE_SIGNING_KEYS lists a kid twice")
+    return problems

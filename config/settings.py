@@ -12,7 +12,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_float, env_int, env_list, env_secret, env_str
-from config.keys import weak_key_problems
+from config.keys import signing_key_problems, weak_key_problems
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -328,9 +328,19 @@ if not DEBUG and not (FIELD_ENCRYPTION_KEYS and FIELD_HASH_KEY):
         "FIELD_ENCRYPTION_KEYS (or FIELD_ENCRYPTION_KEY / _FILE) and FIELD_HASH_KEY must be set when "
         "DJANGO_DEBUG is off: they protect learners' ID numbers and phones at rest."
     )
+# Ed25519 keys that sign the archive's heads and certificates' credentials (archive/signing.py):
+# "<kid>:<seed>" entries, the first signs, the others still verify. Required in production; in
+# debug a key is derived from SECRET_KEY.
+ARCHIVE_SIGNING_KEYS = env_secret("ARCHIVE_SIGNING_KEYS") or ""
+if not DEBUG and not ARCHIVE_SIGNING_KEYS.strip():
+    raise ImproperlyConfigured(
+        "ARCHIVE_SIGNING_KEYS (or ARCHIVE_SIGNING_KEYS_FILE) must be set when DJANGO_DEBUG is off: "
+        "it signs the archive and the certificates (manage.py archive_keygen prints a key)."
+    )
 if not DEBUG:
     # Production refuses weak keys at start-up rather than running on them (issue 15).
     _problems = weak_key_problems(SECRET_KEY, FIELD_ENCRYPTION_KEYS, FIELD_HASH_KEY)
+    _problems += signing_key_problems(ARCHIVE_SIGNING_KEYS)
     if _problems:
         raise ImproperlyConfigured("Weak keys refused in production: " + "; ".join(_problems))
 

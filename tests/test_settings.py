@@ -15,6 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA_KEYS = {
     "FIELD_ENCRYPTION_KEYS": "kQfR2nH3m4sT5uV6wX7yZ8aB9cD0eF1gH2iJ3kL4mN8=",
     "FIELD_HASH_KEY": "h7Kp2xQ9vL4mN8rT3wY6zB1cD5fG0jSa8Ue4Wq1",
+    # And the key that signs the archive and the certificates (archive/signing.py).
+    "ARCHIVE_SIGNING_KEYS": "test-2026:4JeudBrwsDklzsMR-_O8_u67KuTpnWJZbeTtRXskCms",
 }
 STRONG_SECRET = "k3y-" + "abcdefghijklmnopqrstuvwxyz0123456789" * 2
 
@@ -72,6 +74,7 @@ def test_production_mode_without_the_personal_data_keys_refuses_to_start():
     ("changes", "named"),
     [
         ({"FIELD_HASH_KEY": "k"}, "FIELD_HASH_KEY"),
+        ({"ARCHIVE_SIGNING_KEYS": "k1:c2hvcnQ"}, "ARCHIVE_SIGNING_KEYS"),
         ({"FIELD_HASH_KEY": "a" * 40}, "FIELD_HASH_KEY"),
         ({"FIELD_ENCRYPTION_KEYS": "not-a-fernet-key"}, "FIELD_ENCRYPTION_KEYS"),
         ({"DJANGO_SECRET_KEY": "short-secret"}, "DJANGO_SECRET_KEY"),
@@ -83,6 +86,13 @@ def test_production_refuses_weak_keys(changes, named):
     result = _load_settings(**env)
     assert result.returncode != 0
     assert "Weak keys refused in production" in result.stderr and named in result.stderr
+
+
+def test_production_mode_without_the_signing_keys_refuses_to_start():
+    env = {**DATA_KEYS, "ARCHIVE_SIGNING_KEYS": ""}
+    result = _load_settings(DJANGO_DEBUG="0", DJANGO_SECRET_KEY=STRONG_SECRET, **env)
+    assert result.returncode != 0
+    assert "ARCHIVE_SIGNING_KEYS" in result.stderr and "archive_keygen" in result.stderr
 
 
 def test_development_accepts_any_keys():
