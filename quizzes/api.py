@@ -2,7 +2,8 @@
 
 Rules: an authenticated learner (token or session); a user without a learner profile is a 403;
 the learner must be enrolled in the lesson's course (403); an attempt is seen and submitted only
-by its owner (anyone else: 404)."""
+by its owner (anyone else: 404). A lesson's quiz counts only while it is live (published): a
+draft or unpublished quiz is a 404 like no quiz at all."""
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -16,7 +17,7 @@ from courses.models import Lesson
 from learners.models import Learner
 from quizzes import selectors
 from quizzes import serializers as qs
-from quizzes.models import Quiz
+from quizzes.models import Quiz, pass_points
 from quizzes.services import (
     AnswersInvalid,
     AttemptClosed,
@@ -151,6 +152,7 @@ class AttemptSubmitView(APIView):
                 "points": attempt.points,
                 "max_points": attempt.max_points,
                 "pass_mark": attempt.quiz.pass_mark,
+                "pass_points": pass_points(attempt.quiz.pass_mark, attempt.max_points),
                 "submitted_at": attempt.submitted_at.isoformat(),
                 "lesson_completed": outcome.completed_lesson,
                 "attempts_used": used,

@@ -4,6 +4,15 @@
 - ``Quiz`` with its ordered ``QuizQuestion`` entries (a question and its points), linked to the
   quiz lesson (``courses.Lesson`` of kind ``quiz``) it belongs to.
 - ``Attempt``: one learner's try, with the question and choice order fixed when it starts.
+
+Questions and quizzes are moderated snippets, like teaching materials: editors draft and submit
+them, reviewers (Wagtail's "Moderators") approve them through the site's moderation workflow,
+and only live (published) versions reach learners: a lesson uses its quiz only when the quiz is
+live, and a quiz only its live questions (``Quiz.playable_entries``).
+
+The score scale is the quiz's points: a quiz is worth the points of its questions (满分), and
+``pass_mark`` is the share of them needed to pass, shown to learners as points
+(``pass_points``: 60 % of 12 points is 8 points).
 """
 
 from django.core.exceptions import ValidationError
@@ -13,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
-from wagtail.models import Orderable
+from wagtail.models import DraftStateMixin, LockableMixin, Orderable, RevisionMixin, WorkflowMixin
 from wagtail.search import index
 
 from quizzes.forms import QuestionForm, QuizForm
@@ -50,8 +59,15 @@ def choices_problem(kind: str, choices: list[tuple[str, bool]]) -> str | None:
     return None
 
 
-class Question(index.Indexed, ClusterableModel):
-    """One question of the bank, with its choices in order."""
+def pass_points(pass_mark: int, max_points: int) -> int:
+    """The fewest points that pass: ``pass_mark`` % of ``max_points``, rounded up, exactly as
+    scoring compares (``points * 100 >= pass_mark * max_points``)."""
+    return -(-pass_mark * max_points // 100)
+
+
+class Question(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, index.Indexed, ClusterableModel):
+    """One question of the bank, with its choices in order. Published through the moderation
+    workflow; quizzes use live questions only."""
 
     occupation = models.ForeignKey(
         "courses.Occupation", on_delete=models.PROTECT, related_name="questions", verbose_name=_("occupation")
@@ -80,6 +96,7 @@ class Question(index.Indexed, ClusterableModel):
         index.AutocompleteField("stem"),
         index.FilterField("kind"),
         index.FilterField("occupation_id"),
+        index.FilterField("live"),
     ]
 
     class Meta:
@@ -128,8 +145,9 @@ class Choice(Orderable):
         return self.text
 
 
-class Quiz(ClusterableModel):
-    """A quiz: questions from the bank, each worth some points, with its rules."""
+class Quiz(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, ClusterableModel):
+    """A quiz: questions from the bank, each worth some points, with its rules. Published
+    through the moderation workflow; its lesson shows it only while it is live."""
 
     title = models.CharField(_("title"), max_length=200)
     lesson = models.OneToOneField(
@@ -140,10 +158,15 @@ class Quiz(ClusterableModel):
         related_name="quiz",
         limit_choices_to={"kind": "quiz"},
         verbose_name=_("lesson"),
-        help_text=_("The quiz lesson (课时类型“测验”) this quiz belongs to."),
+        help_text=_("本测验所属的测验课时（课时类型“测验”）。课程中新加的课时随课程发布后才能在此选择。"),
     )
     pass_mark = models.PositiveSmallIntegerField(
-        _("pass mark (%)"), default=60, validators=[MaxValueValidator(100)]
+        _("pass mark (%)"),
+        default=60,
+        validators=[MaxValueValidator(100)],
+        help_text=_(
+            "及格所需的得分占满分的百分比；学员看到的是折算后的分数，如满分 12 分、60% 即 8 分及格。"
+        ),
     )
     max_attempts = models.PositiveSmallIntegerField(
         _("max attempts"), default=3, help_text=_("0 = unlimited.")
@@ -186,6 +209,15 @@ class Quiz(ClusterableModel):
     def __str__(self):
         return self.title
 
+    def playable_entries(self):
+        """The entries learners get: those whose question is live (published)."""
+        return self.quiz_questions.filter(question__live=True)
+
+    @property
+    def total_points(self) -> int:
+        """满分: the points of the questions learners get."""
+        return sum(self.playable_entries().values_list("points", flat=True))
+
     def clean(self):
         super().clean()
         if self.lesson_id and self.lesson.kind != "quiz":
@@ -195,7 +227,12 @@ class Quiz(ClusterableModel):
 class QuizQuestion(Orderable):
     quiz = ParentalKey(Quiz, on_delete=models.CASCADE, related_name="quiz_questions")
     question = models.ForeignKey(
-        Question, on_delete=models.PROTECT, related_name="quiz_entries", verbose_name=_("question")
+        Question,
+        on_delete=models.PROTECT,
+        related_name="quiz_entries",
+        limit_choices_to={"live": True},
+        verbose_name=_("question"),
+        help_text=_("只能选用已发布（审核通过）的题目。"),
     )
     points = models.PositiveSmallIntegerField(_("points"), default=1, validators=[MinValueValidator(1)])
 

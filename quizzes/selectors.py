@@ -1,11 +1,16 @@
-"""Reads for the quiz API: the lesson's quiz, an attempt's questions (never their answers),
-and a learner's summary of a quiz."""
+"""Reads for the quiz API and the quiz player: the lesson's (live) quiz, its score scale, an
+attempt's questions (never their answers), and a learner's summary of a quiz.
 
-from django.db.models import Count, Max, Q
+One score scale everywhere a learner looks: the quiz's points. ``max_points`` is 满分 (the points
+of the quiz's live questions, or of the attempt's questions), ``pass_points`` the fewest points
+that pass. ``pass_mark`` and ``score`` stay in the answers as percentages, for clients that
+already read them."""
+
+from django.db.models import Count, Max, Q, Sum
 
 from courses.models import Lesson
 from learners.models import Learner
-from quizzes.models import Attempt, Question, Quiz
+from quizzes.models import Attempt, Question, Quiz, pass_points
 
 
 def lesson_with_quiz(lesson_id: int) -> Lesson | None:
@@ -14,10 +19,32 @@ def lesson_with_quiz(lesson_id: int) -> Lesson | None:
 
 
 def quiz_of(lesson: Lesson) -> Quiz | None:
+    """The lesson's quiz if it is live (published); a draft or unpublished quiz is no quiz yet."""
     try:
-        return lesson.quiz
+        quiz = lesson.quiz
     except Quiz.DoesNotExist:
         return None
+    return quiz if quiz.live else None
+
+
+def quiz_scale(quiz: Quiz) -> dict:
+    """What a learner starting now gets: ``question_count``, ``max_points`` (满分) and
+    ``pass_points`` (及格分), from the quiz's live questions. One query."""
+    tally = quiz.playable_entries().aggregate(count=Count("pk"), total=Sum("points"))
+    total = tally["total"] or 0
+    return {
+        "question_count": tally["count"],
+        "max_points": total,
+        "pass_points": pass_points(quiz.pass_mark, total),
+    }
+
+
+def lesson_quiz_scale(lesson: Lesson) -> dict | None:
+    """The quiz player's heading for a quiz lesson: the live quiz's title and scale, or None."""
+    quiz = quiz_of(lesson)
+    if quiz is None:
+        return None
+    return {"title": quiz.title, "pass_mark": quiz.pass_mark, **quiz_scale(quiz)}
 
 
 def learner_is_enrolled(learner: Learner, lesson: Lesson) -> bool:
@@ -72,6 +99,7 @@ def attempt_data(attempt: Attempt, *, quiz: Quiz, used: int) -> dict:
         "time_limit_minutes": quiz.time_limit_minutes,
         "pass_mark": quiz.pass_mark,
         "max_points": attempt.max_points,
+        "pass_points": pass_points(quiz.pass_mark, attempt.max_points),
         "attempts_used": used,
         "attempts_left": attempts_left(quiz, used),
         "questions": attempt_questions_data(attempt),
@@ -83,24 +111,37 @@ def attempts_used(quiz: Quiz, learner: Learner) -> int:
 
 
 def quiz_summary(quiz: Quiz, learner: Learner) -> dict:
-    """What the learner needs before starting: the quiz's rules and their record on it."""
-    tally = Attempt.objects.filter(quiz=quiz, learner=learner).aggregate(
+    """What the learner needs before starting: the quiz's rules and scale, and their record on
+    it. The best attempt is the one with the highest score; its points are given with the
+    maximum it was taken on (the quiz may have changed since)."""
+    attempts = Attempt.objects.filter(quiz=quiz, learner=learner)
+    tally = attempts.aggregate(
         used=Count("pk"),
-        best=Max("score", filter=~Q(status=Attempt.Status.OPEN)),
         passes=Count("pk", filter=Q(passed=True)),
         open=Max("pk", filter=Q(status=Attempt.Status.OPEN)),
     )
+    best = (
+        attempts.exclude(status=Attempt.Status.OPEN)
+        .order_by("-score", "-points", "-pk")
+        .values("score", "points", "max_points")
+        .first()
+    )
+    scale = quiz_scale(quiz)
     return {
         "quiz": quiz.pk,
         "lesson": quiz.lesson_id,
         "title": quiz.title,
-        "question_count": quiz.quiz_questions.count(),
+        "question_count": scale["question_count"],
+        "max_points": scale["max_points"],
+        "pass_points": scale["pass_points"],
         "pass_mark": quiz.pass_mark,
         "max_attempts": quiz.max_attempts,
         "time_limit_minutes": quiz.time_limit_minutes,
         "attempts_used": tally["used"],
         "attempts_left": attempts_left(quiz, tally["used"]),
-        "best_score": float(tally["best"]) if tally["best"] is not None else None,
+        "best_score": float(best["score"]) if best else None,
+        "best_points": best["points"] if best else None,
+        "best_max_points": best["max_points"] if best else None,
         "passed": tally["passes"] > 0,
         "open_attempt": tally["open"],
     }

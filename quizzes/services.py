@@ -113,7 +113,8 @@ def attempt_start(*, learner: Learner, quiz: Quiz, now=None) -> tuple[Attempt, b
             )
         else:
             entries = list(
-                quiz.quiz_questions.select_related("question")
+                quiz.playable_entries()
+                .select_related("question")
                 .prefetch_related("question__choices")
                 .order_by("sort_order", "pk")
             )

@@ -148,7 +148,10 @@ def test_an_editor_moves_the_correct_answer_of_a_saved_question(editor_client):
             ),
         }
     )
-    response = editor_client.post(f"/admin/snippets/quizzes/question/edit/{question.pk}/", data)
+    # A live question's edits are a draft until published (quizzes are moderated snippets).
+    response = editor_client.post(
+        f"/admin/snippets/quizzes/question/edit/{question.pk}/", data | {"action-publish": "1"}
+    )
     assert response.status_code == 302
     assert list(question.choices.values_list("pk", "is_correct")) == [(first.pk, False), (second.pk, True)]
 

@@ -92,6 +92,9 @@ def test_a_learner_takes_the_quiz_in_the_web_player_on_a_phone_screen(live_serve
             lambda route: route.fulfill(status=200, content_type="text/html; charset=utf-8", body=page_html),
         )
         page.goto(f"{live_server.url}/quiz-page/")
+        page.get_by_role("button", name="开始测验").wait_for()
+        assert "满分 100" not in page.inner_text("#quiz")
+        assert page.inner_text(".quiz-scale") == "满分 12 分 · 及格 8 分 · 共 9 题"
         page.get_by_role("button", name="开始测验").click()
         page.wait_for_selector("fieldset.quiz-question")
         shown = page.eval_on_selector_all(
@@ -104,7 +107,10 @@ def test_a_learner_takes_the_quiz_in_the_web_player_on_a_phone_screen(live_serve
         page.get_by_role("button", name="交卷").click()
         page.wait_for_selector(".quiz-score")
         assert "恭喜，测验通过" in page.inner_text(".quiz-status")
-        assert "100 分" in page.inner_text(".quiz-score")
+        # One scale: the demo quiz's points (9 questions, 12 points; 60 % is 8 points).
+        assert "12 分" in page.inner_text(".quiz-score-value")
+        assert "满分 12 分，及格 8 分" in page.inner_text(".quiz-score")
+        assert page.inner_text(".quiz-scale") == "满分 12 分 · 及格 8 分 · 共 9 题"
         assert page.locator(".quiz-explanation").count() == len(shown)
         browser.close()
     assert errors == []

@@ -420,12 +420,16 @@ def test_the_summary_shows_rules_attempts_and_best_score(learner_api, quiz, ques
         "lesson": quiz.lesson.pk,
         "title": quiz.title,
         "question_count": 3,
+        "max_points": 5,
+        "pass_points": 3,
         "pass_mark": 60,
         "max_attempts": 3,
         "time_limit_minutes": None,
         "attempts_used": 0,
         "attempts_left": 3,
         "best_score": None,
+        "best_points": None,
+        "best_max_points": None,
         "passed": False,
         "open_attempt": None,
     }
@@ -437,6 +441,7 @@ def test_the_summary_shows_rules_attempts_and_best_score(learner_api, quiz, ques
 
     assert (body["attempts_used"], body["attempts_left"]) == (2, 1)
     assert (body["best_score"], body["passed"], body["open_attempt"]) == (40.0, False, open_id)
+    assert (body["best_points"], body["best_max_points"]) == (2, 5)
 
 
 def test_passing_completes_the_lesson_exactly_once(learner, learner_api, quiz, questions):

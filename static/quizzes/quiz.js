@@ -1,6 +1,8 @@
 /* Quiz player for a quiz lesson (quizzes/quiz_player.html): shows the learner's record on the
  * quiz, starts (or resumes) an attempt through /api/v1/quizzes/, renders the questions as radio
  * and checkbox groups, submits, and shows the score with the explanations.
+ * One score scale throughout: the quiz's points (满分 = the sum of its questions' points, 及格 =
+ * the fewest points that pass), as the server-rendered scale line says before this script runs.
  * Plain ES2017, no build step and no libraries, so it also runs in WeChat's in-app browser.
  * All text from the server is inserted as text (textContent), never as HTML. */
 (function () {
@@ -12,6 +14,7 @@
   const channel = root.dataset.channel || "pc";
   const heading = root.querySelector(".quiz-title");
   const status = root.querySelector(".quiz-status");
+  const scaleLine = root.querySelector(".quiz-scale");
   const body = root.querySelector(".quiz-body");
   const API = "/api/v1/quizzes/";
   const KIND_LABEL = {single: "单选题", multiple: "多选题", true_false: "判断题"};
@@ -99,8 +102,21 @@
     return m + ":" + (s < 10 ? "0" : "") + s;
   }
 
-  function scoreText(value) {
-    return (Math.round(value * 10) / 10).toString();
+  // The scale line under the heading: 满分 12 分 · 及格 8 分 · 共 5 题.
+  function showScale(maxPoints, passPoints, questions) {
+    if (!scaleLine) return;
+    scaleLine.textContent = "";
+    [
+      "满分 ", el("strong", {}, maxPoints), " 分 · 及格 ", el("strong", {}, passPoints), " 分 · 共 " + questions + " 题",
+    ].forEach(function (part) {
+      scaleLine.appendChild(typeof part === "string" ? document.createTextNode(part) : part);
+    });
+    scaleLine.hidden = false;
+  }
+
+  function bestText(s) {
+    if (s.best_points === null || s.best_points === undefined) return "—";
+    return s.best_points + " 分" + (s.best_max_points !== s.max_points ? "（满分 " + s.best_max_points + " 分）" : "");
   }
 
   function failed(error, retry) {
@@ -129,14 +145,13 @@
 
   function renderSummary(s) {
     heading.textContent = s.title;
+    showScale(s.max_points, s.pass_points, s.question_count);
     say(s.passed ? "您已通过本测验。" : "");
     const facts = el("dl", {class: "quiz-facts"},
-      el("dt", {}, "题目数量"), el("dd", {}, s.question_count + " 题"),
-      el("dt", {}, "及格线"), el("dd", {}, s.pass_mark + " 分（满分 100）"),
       el("dt", {}, "作答次数"),
       el("dd", {}, s.max_attempts ? "已用 " + s.attempts_used + " / " + s.max_attempts + " 次" : "已用 " + s.attempts_used + " 次（不限次数）"),
       el("dt", {}, "答题时间"), el("dd", {}, s.time_limit_minutes ? s.time_limit_minutes + " 分钟" : "不限时"),
-      el("dt", {}, "最好成绩"), el("dd", {}, s.best_score === null ? "—" : scoreText(s.best_score) + " 分"));
+      el("dt", {}, "最好成绩"), el("dd", {}, bestText(s)));
     let action;
     if (s.open_attempt) {
       action = el("button", {type: "button", class: "quiz-button", onclick: startAttempt}, "继续作答");
@@ -198,6 +213,7 @@
     stopTimer();
     submitting = false;
     heading.textContent = attempt.title;
+    showScale(attempt.max_points, attempt.pass_points, attempt.questions.length);
     say("第 " + attempt.number + " 次作答，共 " + attempt.questions.length + " 题，满分 " + attempt.max_points + " 分。");
     const form = el("form", {class: "quiz-form", novalidate: true});
     const timerBox = attempt.expires_at ? el("p", {class: "quiz-timer", role: "timer", "aria-live": "off"}) : null;
@@ -261,8 +277,8 @@
     r.results.forEach(function (item) { byId[item.question] = item; });
     say(r.passed ? "恭喜，测验通过！" : "很遗憾，本次未通过。", r.passed ? "ok" : "error");
     const summary = el("div", {class: "quiz-score " + (r.passed ? "quiz-pass" : "quiz-fail")},
-      el("p", {class: "quiz-score-value"}, scoreText(r.score) + " 分"),
-      el("p", {}, "得分 " + r.points + " / " + r.max_points + "，及格线 " + r.pass_mark + " 分。"),
+      el("p", {class: "quiz-score-value"}, r.points + " 分"),
+      el("p", {}, "满分 " + r.max_points + " 分，及格 " + r.pass_points + " 分。"),
       r.lesson_completed ? el("p", {}, "本课时已完成。") : null,
       el("p", {class: "quiz-muted"}, r.attempts_left === null ? "本测验不限作答次数。" : "剩余作答次数：" + r.attempts_left + " 次。"));
     const list = el("ol", {class: "quiz-review"});
