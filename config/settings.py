@@ -344,6 +344,30 @@ if not DEBUG:
     if _problems:
         raise ImproperlyConfigured("Weak keys refused in production: " + "; ".join(_problems))
 
+# --- SMS (learners/sms.py) and password reset (learners/password_reset.py) -------------------
+# The HTTP gateway when SMS_API_URL is set; otherwise the console backend in debug (the code goes
+# to the log and learners.sms.outbox) and, in production, none (staff reset accounts instead).
+SMS_API_URL = env_str("SMS_API_URL", "") or ""
+SMS_API_KEY = env_secret("SMS_API_KEY") or ""
+SMS_API_TIMEOUT = env_float("SMS_API_TIMEOUT", 5.0)
+SMS_BACKEND = env_str("SMS_BACKEND", "") or (
+    "learners.sms.HttpBackend"
+    if SMS_API_URL
+    else "learners.sms.ConsoleBackend"
+    if DEBUG
+    else "learners.sms.DisabledBackend"
+)
+if SMS_API_URL and not SMS_API_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(f"SMS_API_URL must be an http(s) URL, got {SMS_API_URL!r}")
+if not DEBUG and SMS_BACKEND.endswith(".ConsoleBackend"):
+    raise ImproperlyConfigured("The console SMS backend writes codes to the log: never in production.")
+PASSWORD_RESET_CODE_SECONDS = env_int("PASSWORD_RESET_CODE_SECONDS", 600)
+PASSWORD_RESET_CODE_ATTEMPTS = env_int("PASSWORD_RESET_CODE_ATTEMPTS", 5)
+PASSWORD_RESET_RESEND_SECONDS = env_int("PASSWORD_RESET_RESEND_SECONDS", 60)
+PASSWORD_RESET_PHONE_RATE = env_str("PASSWORD_RESET_PHONE_RATE", "5/hour")
+PASSWORD_RESET_ADDRESS_RATE = env_str("PASSWORD_RESET_ADDRESS_RATE", "30/hour")
+PASSWORD_RESET_LINK_SECONDS = env_int("PASSWORD_RESET_LINK_SECONDS", 24 * 3600)
+
 # --- Identity verification (learners/verification.py) ----------------------------------------
 # The real-name check run after registration and roster activation. Default provider: the HTTP
 # service when IDENTITY_VERIFICATION_URL is set; otherwise the offline development backend in

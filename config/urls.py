@@ -13,6 +13,7 @@ from api.exceptions import json_bad_request, json_forbidden, json_not_found, jso
 from config import pwa
 from config.health import healthz
 from courses import views as course_views
+from learners import reset_views
 from learners import views as learner_views
 from learners.forms import GuardedAdminLoginForm, GuardedAuthenticationForm
 from wechat.login_page import LoginPage
@@ -38,6 +39,14 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/register/", learner_views.register, name="register"),
     path("accounts/activate/", learner_views.activate, name="activate"),
+    path("accounts/password-reset/", reset_views.request_code, name="password-reset"),
+    path("accounts/password-reset/code/", reset_views.reset_with_code, name="password-reset-code"),
+    path("accounts/password-reset/done/", reset_views.done, name="password-reset-done"),
+    path(
+        "accounts/password-reset/link/<uidb64>/<token>/",
+        reset_views.LinkResetView.as_view(),
+        name="password-reset-link",
+    ),
     path("i18n/setlang/", set_language, name="set_language"),
     path("scorm/", include("scorm.urls")),
     path("wechat/", include("wechat.urls")),

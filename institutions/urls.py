@@ -1,10 +1,15 @@
 from django.urls import path
 
-from institutions import views
+from institutions import account_views, views
 
 app_name = "institutions"
 urlpatterns = [
     path("classes/", views.class_list, name="class-list"),
     path("classes/<id:class_id>/", views.class_detail, name="class-detail"),
     path("my-assignments/", views.my_assignments, name="my-assignments"),
+    path(
+        "learners/<id:learner_id>/password-reset/",
+        account_views.learner_password_reset,
+        name="learner-password-reset",
+    ),
 ]

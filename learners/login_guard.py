@@ -17,6 +17,12 @@ refusal into their own answer (429 or a form message; ``refusal_of``).
   closed: logins are refused with "login is unavailable" (503 from the API), never let through
   uncounted, and never a 500. ``/healthz`` reports the outage (503) at the same time.
 
+**Username, phone or ID number.** A learner logs in with any of the three (``resolve_account``):
+the username first (exactly, as Django's backend), else the phone of exactly one learner, else an
+ID number. The failures count, and the lock applies, on the identifier typed **and** on the
+account it names (its username): five wrong passwords typed with the phone lock the username too,
+so switching identifier never buys more guesses. The messages are the same whatever was typed.
+
 Counts live in the cache (Redis in production), shared by every worker; ``cache.incr`` is atomic.
 The client address is ``REMOTE_ADDR``, or with ``TRUSTED_PROXY_COUNT`` set (behind nginx), the
 address that many hops from the right of ``X-Forwarded-For``.
@@ -24,6 +30,8 @@ address that many hops from the right of ``X-Forwarded-For``.
 
 import hashlib
 import logging
+import re
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -31,6 +39,9 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
+
+from learners.models import Learner
+from vocabulary.identity import normalize_id_number
 
 logger = logging.getLogger(__name__)
 
@@ -77,19 +88,34 @@ def _cache(operation, *args, **kwargs):
     try:
         return getattr(cache, operation)(*args, **kwargs)
     except Exception as error:  # the cache backend's own connection errors, whatever they are
+        if operation == "incr" and type(error) is ValueError:
+            raise  # a key that expired between add and incr: the caller's to handle
         logger.error("Login guard: the cache is unavailable (%s); refusing logins", type(error).__name__)
         raise LoginUnavailable() from error
 
 
-def is_locked(username: str, address: str = "") -> bool:
-    """Whether the username (or the address) is refused now. Raises ``LoginUnavailable``."""
-    keys = [_key("lock", username)] + ([_key("lock-addr", address)] if address else [])
+def _names(username: str, also: Iterable[str] = ()) -> list[str]:
+    """The identifier and the account names, each once (the keys ignore case and spaces)."""
+    names, seen = [], set()
+    for name in (username or "", *also):
+        normal = name.strip().lower()
+        if normal not in seen:
+            seen.add(normal)
+            names.append(name)
+    return names
+
+
+def is_locked(username: str, address: str = "", *, also: Iterable[str] = ()) -> bool:
+    """Whether the username (or one of ``also``, or the address) is refused now. Raises
+    ``LoginUnavailable``."""
+    keys = [_key("lock", name) for name in _names(username, also)]
+    keys += [_key("lock-addr", address)] if address else []
     return any(_cache("get_many", keys).values())
 
 
-def check(username: str, address: str = "") -> None:
+def check(username: str, address: str = "", *, also: Iterable[str] = ()) -> None:
     """Raise ``LoginLocked`` or ``LoginUnavailable`` if this login may not even be tried."""
-    if is_locked(username or "", address):
+    if is_locked(username or "", address, also=also):
         raise LoginLocked()
 
 
@@ -109,19 +135,61 @@ def _count(kind: str, value: str, limit: int, lock_kind: str) -> bool:
     return False
 
 
-def record_failure(username: str, address: str = "") -> bool:
-    """Count a failed login for the username and the address; True if the username is now
-    locked. Raises ``LoginUnavailable``."""
-    locked = _count("fail", username or "", settings.LOGIN_FAILURE_LIMIT, "lock")
+def record_failure(username: str, address: str = "", *, also: Iterable[str] = ()) -> bool:
+    """Count a failed login for the username (and each of ``also``: the account an identifier
+    named) and, once, for the address; True if one of them is now locked. Raises
+    ``LoginUnavailable``."""
+    locked = False
+    for name in _names(username, also):
+        locked = _count("fail", name, settings.LOGIN_FAILURE_LIMIT, "lock") or locked
     if address and _count("fail-addr", address, settings.LOGIN_ADDRESS_FAILURE_LIMIT, "lock-addr"):
         logger.warning("Login guard: address %s locked after repeated failures", address)
     return locked
 
 
-def record_success(username: str, address: str = "") -> None:
-    """A successful login clears the username's failures (not the address's: a sprayer who
-    guesses one password right must not wipe the count of the others)."""
-    _cache("delete", _key("fail", username or ""))
+def record_success(username: str, address: str = "", *, also: Iterable[str] = ()) -> None:
+    """A successful login clears the failures of the username (and of ``also``), not the
+    address's: a sprayer who guesses one password right must not wipe the count of the others."""
+    _cache("delete_many", [_key("fail", name) for name in _names(username, also)])
+
+
+def unlock(*names: str) -> None:
+    """Lift the lock and the failures of these names (an account whose owner just proved who they
+    are by resetting the password). The address's count stays. Raises ``LoginUnavailable``."""
+    names = [name for name in _names("", names) if name.strip()]
+    _cache("delete_many", [_key(kind, name) for name in names for kind in ("fail", "lock")])
+
+
+# What a phone number and an ID number look like when typed as a login name.
+PHONE_LIKE = re.compile(r"^1\d{10}$")
+ID_NUMBER_LIKE = re.compile(r"^\d{17}[\dX]$")
+
+
+def looks_like_phone(text: str) -> bool:
+    return bool(PHONE_LIKE.match((text or "").strip()))
+
+
+def looks_like_id_number(text: str) -> bool:
+    return bool(ID_NUMBER_LIKE.match(normalize_id_number(text)))
+
+
+def resolve_account(identifier: str):
+    """The user a login name names, or None: the username (exactly, as Django's backend reads
+    it), else the phone of exactly one learner (a phone shared by several learners names none of
+    them: they log in with their username or ID number), else a learner's ID number."""
+    user_model = get_user_model()
+    try:
+        return user_model._default_manager.get_by_natural_key(identifier)
+    except user_model.DoesNotExist:
+        pass
+    text = (identifier or "").strip()
+    if looks_like_phone(text):
+        found = list(Learner.objects.with_phone(text).select_related("user")[:2])
+        return found[0].user if len(found) == 1 else None
+    if looks_like_id_number(text):
+        learner = Learner.objects.with_id_number(text).select_related("user").first()
+        return learner.user if learner is not None else None
+    return None
 
 
 def refusal_of(request) -> LoginRefused | None:
@@ -130,7 +198,8 @@ def refusal_of(request) -> LoginRefused | None:
 
 
 class GuardedModelBackend(ModelBackend):
-    """Django's ModelBackend behind the guard: every door's password check passes here."""
+    """Django's ModelBackend behind the guard: every door's password check passes here. The
+    login name may be a username, a phone or an ID number (``resolve_account``)."""
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is None:
@@ -139,12 +208,21 @@ class GuardedModelBackend(ModelBackend):
             return None
         address = client_address(request)
         try:
-            check(username, address)
-            user = super().authenticate(request, username=username, password=password, **kwargs)
+            check(username, address)  # the name typed, before any query
+            user = resolve_account(username)
+            account = [user.get_username()] if user is not None else []
+            if account:
+                check(account[0])  # and the account it names
             if user is None:
-                record_failure(username, address)
+                # As Django's backend: hash the password anyway, so that an unknown name takes
+                # as long to refuse as a wrong password.
+                get_user_model()().set_password(password)
+            elif not (user.check_password(password) and self.user_can_authenticate(user)):
+                user = None
+            if user is None:
+                record_failure(username, address, also=account)
             else:
-                record_success(username, address)
+                record_success(username, address, also=account)
         except LoginRefused as refusal:
             if request is not None:
                 request.login_refusal = refusal

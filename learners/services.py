@@ -154,19 +154,39 @@ def identity_check_after_commit(learner: Learner) -> None:
     transaction.on_commit(enqueue, robust=True)
 
 
-def learner_activate(*, learner: Learner, password: str) -> Learner:
-    """The owner of an account created from a roster sets their password (learners.forms.
-    ActivationForm checked who they are). A learner whose real-name check has not answered yet
-    (pending, or the provider was unavailable) is checked again."""
+USERNAME_TAKEN = "该用户名已被使用。"
+
+
+def learner_activate(*, learner: Learner, password: str, username: str = "") -> Learner:
+    """The owner of an account created from a roster sets their password and, if they chose one,
+    their username (learners.forms.ActivationForm checked who they are and the username). A
+    learner whose real-name check has not answered yet (pending, or the provider was
+    unavailable) is checked again. A username taken meanwhile raises ValidationError."""
     user = learner.user
+    fields, previous = ["password"], user.username
+    username = (username or "").strip()
+    if username and username != user.username:
+        user.username = username
+        fields.append("username")
     user.set_password(password)
-    user.save(update_fields=["password"])
+    try:
+        with transaction.atomic():
+            user.save(update_fields=fields)
+    except IntegrityError:
+        user.username = previous
+        raise ValidationError({"username": [USERNAME_TAKEN]}) from None
+    identity_check_if_unanswered(learner)
+    return learner
+
+
+def identity_check_if_unanswered(learner: Learner) -> None:
+    """Queue the real-name check again for a learner it has not answered for yet (pending, or
+    the provider was unavailable): at activation, or a first password set by a reset."""
     if not learner.verified and learner.verification_status in (
         VerificationStatus.PENDING,
         VerificationStatus.UNAVAILABLE,
     ):
         identity_check_after_commit(learner)
-    return learner
 
 
 REVEALABLE_FIELDS = ("id_number", "phone")

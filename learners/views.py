@@ -62,7 +62,17 @@ def activate(request):
         try:
             locked = login_guard.is_locked(key, address)
             if not locked and form.is_valid():
-                learner = learner_activate(learner=form.learner, password=form.cleaned_data["password"])
+                try:
+                    learner = learner_activate(
+                        learner=form.learner,
+                        password=form.cleaned_data["password"],
+                        username=form.cleaned_data["username"],
+                    )
+                except ValidationError as error:  # the username was taken meanwhile
+                    form.add_error("username", error.message_dict["username"])
+                    return TemplateResponse(
+                        request, "registration/activate.html", {"form": form, "locked": False}
+                    )
                 user = learner.user
                 login_guard.record_success(key, address)
                 login(request, user, backend="learners.login_guard.GuardedModelBackend")
