@@ -75,10 +75,11 @@ class EnterpriseAdmin(ScopedAdmin):
 
 @admin.register(TrainingClass)
 class TrainingClassAdmin(ScopedAdmin):
-    list_display = ["name", "institution", "course", "district", "starts_on", "ends_on"]
-    list_filter = ["district", "level"]
+    list_display = ["name", "institution", "course", "district", "mode", "capacity", "starts_on", "ends_on"]
+    list_filter = ["district", "level", "mode"]
     search_fields = ["name", "institution__name"]
     raw_id_fields = ["course"]
+    filter_horizontal = ["teachers"]
     list_select_related = ["institution", "course"]
     inlines = [MembershipInline, AssignmentInline]
 

@@ -3,14 +3,23 @@ bureau; adding members and assignments; identity verification; the reveal of a l
 number or phone, and the logs an auditor reads. Who may do what is decided by
 ``institutions.roles``; objects outside a user's scope are 404s (they need not know of them)."""
 
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from api.shapes import DetailSerializer
@@ -23,10 +32,20 @@ from learners import services as learner_services
 from learners.models import Learner
 from learners.selectors import reveal_logs
 from progress.selectors import event_log
+from teachers.selectors import approved_teachers
 
 
 def _django_errors(error: DjangoValidationError) -> ValidationError:
-    return ValidationError(error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages})
+    """A service's ValidationError as DRF's; Django's "__all__" is DRF's "non_field_errors",
+    whose first message becomes the ``detail`` as it is (api.exceptions)."""
+    if not hasattr(error, "error_dict"):
+        return ValidationError({api_settings.NON_FIELD_ERRORS_KEY: error.messages})
+    return ValidationError(
+        {
+            (api_settings.NON_FIELD_ERRORS_KEY if field == NON_FIELD_ERRORS else field): messages
+            for field, messages in error.message_dict.items()
+        }
+    )
 
 
 class MyAssignmentsView(generics.ListAPIView):
@@ -48,28 +67,83 @@ class MyAssignmentsView(generics.ListAPIView):
 def _visible_class(request, class_id: int) -> TrainingClass:
     training_class = selectors.visible_class(request.user, class_id)
     if training_class is None:
-        raise NotFound("没有这个班级。No such class.")
+        raise NotFound(_("没有这个班级。"))
     return training_class
 
 
 def _managed_class(request, class_id: int) -> TrainingClass:
     training_class = _visible_class(request, class_id)
     if not roles.can_manage_class(request.user, training_class):
-        raise PermissionDenied(
-            "只有本机构工作人员可以管理班级。Only the institution's staff manage its classes."
-        )
+        raise PermissionDenied(_("只有本机构工作人员可以管理班级。"))
     return training_class
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter("institution", int, description="institution id"),
-        OpenApiParameter("course", int, description="course id"),
-        OpenApiParameter("district", str, description="district, e.g. 张店区"),
-    ]
+def _class_fields(data: dict) -> dict:
+    """The validated body of a class create or edit, with the course and teachers looked up:
+    a course that is not published, or a teacher not approved in the pool, is a 400."""
+    fields = dict(data)
+    if "course" in fields:
+        course = CoursePage.objects.live().filter(pk=fields["course"]).first()
+        if course is None:
+            raise ValidationError({"course": _("没有这门已发布的课程。")})
+        fields["course"] = course
+    wanted = [pk for pk in [fields.get("teacher"), *fields.get("teachers", [])] if pk is not None]
+    found = {teacher.pk: teacher for teacher in approved_teachers().filter(pk__in=wanted)}
+    missing = [pk for pk in wanted if pk not in found]
+    if missing:
+        field = "teacher" if fields.get("teacher") in missing else "teachers"
+        raise ValidationError(
+            {
+                field: _("只能选择师资库中审核通过的教师（编号 %(ids)s 不是）。")
+                % {"ids": "、".join(map(str, missing))}
+            }
+        )
+    if "teacher" in fields:
+        fields["teacher"] = found.get(fields["teacher"])
+    if "teachers" in fields:
+        fields["teachers"] = [found[pk] for pk in fields["teachers"]]
+        if "teacher" in fields and fields["teacher"] is not None:
+            fields["teachers"] = [fields["teacher"], *fields["teachers"]]
+    return fields
+
+
+def _class_detail_response(request, class_id: int, status_code: int = status.HTTP_200_OK) -> Response:
+    """The class as GET /classes/{id}/ shows it: with its member count, assignments (with course
+    and lessons), teachers, and members with their progress."""
+    training_class = (
+        selectors.classes_for(request.user)
+        .prefetch_related(
+            Prefetch(
+                "assignments",
+                queryset=Assignment.objects.select_related("course").prefetch_related("lessons"),
+            )
+        )
+        .filter(pk=class_id)
+        .first()
+    )
+    if training_class is None:
+        raise NotFound(_("没有这个班级。"))
+    context = {
+        "request": request,
+        "members": selectors.class_members_progress(training_class),
+        "teachers": selectors.class_teachers(training_class),
+        "can_manage": roles.can_manage_class(request.user, training_class),
+    }
+    return Response(s.ClassDetailSerializer(training_class, context=context).data, status=status_code)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[
+            OpenApiParameter("institution", int, description="institution id"),
+            OpenApiParameter("course", int, description="course id"),
+            OpenApiParameter("district", str, description="district, e.g. 张店区"),
+        ]
+    )
 )
 class ClassListView(generics.ListAPIView):
-    """Classes the user may read: staff their institution's, officials their district's, the bureau all."""
+    """Classes the user may read: staff their institution's, officials their district's, the bureau
+    all. Staff create classes here, for their own institution."""
 
     permission_classes = [IsAuthenticated, IsClassReader]
     serializer_class = s.ClassListSerializer
@@ -87,38 +161,59 @@ class ClassListView(generics.ListAPIView):
             classes = classes.filter(district=params["district"])
         return classes.order_by("-starts_on", "id")
 
+    @extend_schema(
+        request=s.ClassWriteSerializer,
+        responses={201: s.ClassDetailSerializer, 400: DetailSerializer, 403: DetailSerializer},
+    )
+    def post(self, request):
+        """Create a class for the staff member's own institution (institution staff only)."""
+        institution = selectors.staff_institution(request.user)
+        if institution is None:
+            raise PermissionDenied(_("只有培训机构工作人员可以新建班级。"))
+        body = s.ClassWriteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            training_class = services.class_create(
+                institution=institution, **_class_fields(body.validated_data)
+            )
+        except DjangoValidationError as error:
+            raise _django_errors(error) from None
+        return _class_detail_response(request, training_class.pk, status.HTTP_201_CREATED)
+
 
 class ClassDetailView(APIView):
-    """One class with its members (ID and phone masked) and their progress, and its assignments."""
+    """One class with its members (ID and phone masked) and their progress, its assignments and
+    teachers; staff of its institution edit it (PATCH: only the fields sent change)."""
 
     permission_classes = [IsAuthenticated, IsClassReader]
 
     @extend_schema(responses={200: s.ClassDetailSerializer, 403: DetailSerializer, 404: DetailSerializer})
     def get(self, request, class_id: int):
-        # The class with its member count, and its assignments with course and lessons.
-        training_class = (
-            selectors.classes_for(request.user)
-            .prefetch_related(
-                Prefetch(
-                    "assignments",
-                    queryset=Assignment.objects.select_related("course").prefetch_related("lessons"),
-                )
-            )
-            .filter(pk=class_id)
-            .first()
-        )
-        if training_class is None:
-            raise NotFound("没有这个班级。No such class.")
-        context = {
-            "request": request,
-            "members": selectors.class_members_progress(training_class),
-            "can_manage": roles.can_manage_class(request.user, training_class),
-        }
-        return Response(s.ClassDetailSerializer(training_class, context=context).data)
+        return _class_detail_response(request, class_id)
+
+    @extend_schema(
+        request=s.ClassWriteSerializer(partial=True),
+        responses={
+            200: s.ClassDetailSerializer,
+            400: DetailSerializer,
+            403: OpenApiResponse(DetailSerializer, description="May read the class but not edit it"),
+            404: DetailSerializer,
+        },
+    )
+    def patch(self, request, class_id: int):
+        training_class = _managed_class(request, class_id)
+        body = s.ClassWriteSerializer(data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        try:
+            services.class_update(training_class=training_class, data=_class_fields(body.validated_data))
+        except DjangoValidationError as error:
+            raise _django_errors(error) from None
+        return _class_detail_response(request, class_id)
 
 
 class ClassMembersView(APIView):
-    """Add a learner to a class (staff of its institution): 201, or 200 if already a member."""
+    """Add a learner to a class (staff of its institution): 201, or 200 if already a member; a
+    400 when the class is full (its capacity, 班额)."""
 
     permission_classes = [IsAuthenticated, IsClassReader]
 
@@ -139,7 +234,10 @@ class ClassMembersView(APIView):
         learner = Learner.objects.filter(pk=body.validated_data["learner"]).first()
         if learner is None:
             raise ValidationError({"learner": "没有这个学员。No such learner."})
-        membership, created = services.class_member_add(training_class=training_class, learner=learner)
+        try:
+            membership, created = services.class_member_add(training_class=training_class, learner=learner)
+        except DjangoValidationError as error:  # services.ClassFull: the class is full
+            raise _django_errors(error) from None
         return Response(
             s.MembershipSerializer(membership).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,

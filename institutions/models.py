@@ -7,8 +7,10 @@ Who may see what is decided in one place, ``institutions.roles``; writes are in
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from catalogs.validators import normalize_credit_code, validate_contact_phone, validate_credit_code
 from vocabulary.people import District
@@ -153,8 +155,25 @@ class DistrictOfficial(models.Model):
         return f"{self.user} @ {self.district}"
 
 
+class TrainingMode(models.TextChoices):
+    ONLINE = "online", _("线上")
+    OFFLINE = "offline", _("线下")
+    BLENDED = "blended", _("线上线下结合")
+
+
+# The most learners a class may be given room for: a typo guard, not a policy.
+MAX_CAPACITY = 10_000
+# A class runs within these years: a date in year 1 or 9999 is a slip.
+CLASS_YEARS = (2000, 2099)
+
+
 class TrainingClass(models.Model):
-    """A class (班级) an institution runs for a course; learners join through memberships."""
+    """A class (班级) an institution runs for a course; learners join through memberships.
+
+    ``teachers`` are the class's teachers, all from the vetted pool (approved); ``teacher`` is
+    the lead (主讲) among them, kept for the API's ``teacher`` field. ``capacity`` (班额), when
+    set, caps the members (``services.class_member_add`` refuses the one too many).
+    """
 
     institution = models.ForeignKey(
         Institution, on_delete=models.PROTECT, related_name="classes", verbose_name="培训机构"
@@ -175,15 +194,36 @@ class TrainingClass(models.Model):
         null=True,
         blank=True,
         related_name="training_classes",
-        verbose_name="授课教师",
+        verbose_name=_("主讲教师"),
         limit_choices_to={"state": "approved"},
-        help_text="只能选择审核通过的师资。",
+        help_text=_("只能选择审核通过的师资。"),
+    )
+    teachers = models.ManyToManyField(
+        "teachers.Teacher",
+        blank=True,
+        related_name="taught_classes",
+        verbose_name=_("授课教师"),
+        limit_choices_to={"state": "approved"},
+        help_text=_("只能选择审核通过的师资；主讲教师也在其中。"),
     )
     name = models.CharField("班级名称", max_length=200)
     starts_on = models.DateField("开班日期")
     ends_on = models.DateField("结业日期")
     district = models.CharField(
         "区县", max_length=10, choices=District.choices, blank=True, help_text="留空则取机构所在区县。"
+    )
+    capacity = models.PositiveIntegerField(
+        _("班额"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_CAPACITY)],
+        help_text=_("班级最多容纳的学员人数；留空则不限。"),
+    )
+    mode = models.CharField(
+        _("授课方式"), max_length=10, choices=TrainingMode.choices, default=TrainingMode.ONLINE
+    )
+    place = models.CharField(
+        _("上课地点"), max_length=200, blank=True, help_text=_("线下或线上线下结合授课时必填。")
     )
     learners = models.ManyToManyField(
         "learners.Learner", through="ClassMembership", related_name="training_classes", blank=True
@@ -197,7 +237,11 @@ class TrainingClass(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(ends_on__gte=models.F("starts_on")), name="class_ends_after_start"
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(capacity__isnull=True) | models.Q(capacity__gte=1),
+                name="class_capacity_at_least_one",
+            ),
         ]
 
     def __str__(self):
@@ -210,12 +254,23 @@ class TrainingClass(models.Model):
 
     def clean(self):
         super().clean()
-        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
-            raise ValidationError(
-                {"ends_on": "结业日期不能早于开班日期。The class cannot end before it starts."}
-            )
+        errors = {}
+        first, last = CLASS_YEARS
+        for field in ("starts_on", "ends_on"):
+            day = getattr(self, field)
+            if day and not first <= day.year <= last:
+                errors[field] = _("日期须在 %(first)d 年至 %(last)d 年之间。") % {
+                    "first": first,
+                    "last": last,
+                }
+        if not errors and self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            errors["ends_on"] = _("结业日期不能早于开班日期，请改为开班日期当天或之后。")
         if self.teacher_id and not self.teacher.is_approved:
-            raise ValidationError({"teacher": "只能选择审核通过的师资。Only approved teachers."})
+            errors["teacher"] = _("只能选择审核通过的师资。")
+        if self.mode != TrainingMode.ONLINE and not self.place.strip():
+            errors["place"] = _("线下或线上线下结合授课，请填写上课地点。")
+        if errors:
+            raise ValidationError(errors)
 
 
 class ClassMembership(models.Model):
@@ -267,7 +322,14 @@ class Assignment(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(due_at__gt=models.F("opens_at")), name="assignment_due_after_opens"
-            )
+            ),
+            # A course is assigned to a class once: a second row would count its hours twice
+            # (the class dashboard sums its modules). Migration 0004 merged earlier duplicates.
+            models.UniqueConstraint(
+                fields=["training_class", "course"],
+                name="one_assignment_per_class_and_course",
+                violation_error_message=_("这门课程已布置给本班级，同一门课程只能布置一次。"),
+            ),
         ]
 
     def __str__(self):
@@ -276,6 +338,4 @@ class Assignment(models.Model):
     def clean(self):
         super().clean()
         if self.opens_at and self.due_at and self.due_at <= self.opens_at:
-            raise ValidationError(
-                {"due_at": "截止时间须晚于开始时间。The due time must be after the opening time."}
-            )
+            raise ValidationError({"due_at": _("截止时间须晚于开始时间。")})

@@ -231,8 +231,13 @@ def is_class_reader(user) -> bool:
     return bool(roles_of(user) & CLASS_READERS)
 
 
+def can_create_class(user) -> bool:
+    """Create classes, always for their own institution (never chosen): institution staff only."""
+    return scope_of(user).institution_id is not None
+
+
 def can_manage_class(user, training_class: TrainingClass) -> bool:
-    """Add members and assignments: staff of the class's institution only."""
+    """Edit the class, add members and assignments: staff of the class's institution only."""
     scope = scope_of(user)
     return scope.institution_id is not None and scope.institution_id == training_class.institution_id
 

@@ -8,12 +8,12 @@ lessons, or over the whole course (its required lessons decide completion) when 
 from collections import defaultdict
 from collections.abc import Sequence
 
-from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from courses.models import Lesson
 from institutions import roles
-from institutions.models import Assignment, ClassMembership, TrainingClass
+from institutions.models import Assignment, ClassMembership, Institution, TrainingClass
 from learners.models import Enrollment, Learner
 from progress.completion import CourseStanding
 from progress.models import LessonProgress
@@ -172,6 +172,27 @@ def visible_class(user, class_id: int) -> TrainingClass | None:
     )
 
 
+def staff_institution(user) -> Institution | None:
+    """The (active) institution whose staff ``user`` is: the one their new classes belong to."""
+    institution_id = roles.scope_of(user).institution_id
+    return None if institution_id is None else Institution.objects.filter(pk=institution_id).first()
+
+
+def class_places_left(training_class: TrainingClass) -> int | None:
+    """How many more members the class takes (its capacity less its members); None: no limit.
+    For a page that warns before adding many (the roster import's preview)."""
+    if training_class.capacity is None:
+        return None
+    return max(0, training_class.capacity - training_class.memberships.count())
+
+
+def class_teachers(training_class: TrainingClass) -> list:
+    """The class's teachers, the lead (主讲) first, then in the pool's order (one query)."""
+    teachers = list(training_class.teachers.order_by("id"))
+    teachers.sort(key=lambda teacher: teacher.pk != training_class.teacher_id)
+    return teachers
+
+
 def visible_classes_list(classes: QuerySet[TrainingClass]) -> QuerySet[TrainingClass]:
     """Classes with what a list shows fetched in the same query, and their member counts."""
     return classes.select_related("institution", "course", "occupation", "teacher").annotate(
@@ -186,14 +207,23 @@ def classes_for(user) -> QuerySet[TrainingClass]:
 
 def class_members_progress(training_class: TrainingClass) -> list[dict]:
     """Each member of the class with their progress in the class's course: one query for the
-    members, one for the course's lessons, one for their progress, one for their enrolments."""
+    members with their enrolment's completion, one for the course's lessons, one for their
+    progress."""
+    course = training_class.course
     memberships = list(
         ClassMembership.objects.filter(training_class=training_class)
         .select_related("learner")
+        .annotate(
+            # Enrolments are unique per learner and course: at most one row.
+            course_completed_at=Subquery(
+                Enrollment.objects.filter(learner_id=OuterRef("learner_id"), course_id=course.pk).values(
+                    "completed_at"
+                )[:1]
+            )
+        )
         .order_by("joined_at", "id")
     )
     learner_ids = [m.learner_id for m in memberships]
-    course = training_class.course
     required_lessons = list(
         Lesson.objects.filter(course_id=course.pk, required=True).values_list("id", flat=True)
     )
@@ -209,11 +239,6 @@ def class_members_progress(training_class: TrainingClass) -> list[dict]:
             last_activity=Max("updated_at"),
         )
     }
-    completed_at = dict(
-        Enrollment.objects.filter(course_id=course.pk, learner_id__in=learner_ids).values_list(
-            "learner_id", "completed_at"
-        )
-    )
     members = []
     for membership in memberships:
         learner = membership.learner
@@ -224,7 +249,7 @@ def class_members_progress(training_class: TrainingClass) -> list[dict]:
                 "joined_at": membership.joined_at,
                 "credited_seconds": round(row.get("credited") or 0.0, 3),
                 "required_seconds": course.required_seconds,
-                "completed": completed_at.get(learner.pk) is not None
+                "completed": membership.course_completed_at is not None
                 or (bool(required_lessons) and row.get("completed_required", 0) >= len(required_lessons)),
                 "last_activity": row.get("last_activity"),
             }

@@ -2,10 +2,11 @@
 
 import datetime as dt
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from institutions.models import Assignment, TrainingClass
+from institutions.models import CLASS_YEARS, MAX_CAPACITY, Assignment, TrainingClass, TrainingMode
 from learners.models import RevealLog, VerificationStatus
 from progress.models import ProgressEvent
 
@@ -138,8 +139,13 @@ class ClassListSerializer(serializers.ModelSerializer):
     course = CourseRefSerializer(read_only=True)
     occupation = OccupationRefSerializer(read_only=True)
     level_name = serializers.CharField(source="get_level_display", read_only=True)
-    teacher = TeacherRefSerializer(read_only=True, allow_null=True)
+    teacher = TeacherRefSerializer(read_only=True, allow_null=True, help_text="the lead teacher (主讲教师)")
     member_count = serializers.IntegerField(read_only=True)
+    capacity = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="班额: the most members; null: no limit"
+    )
+    mode = serializers.ChoiceField(TrainingMode.choices, read_only=True)
+    place = serializers.CharField(read_only=True)
 
     class Meta:
         model = TrainingClass
@@ -156,6 +162,9 @@ class ClassListSerializer(serializers.ModelSerializer):
             "starts_on",
             "ends_on",
             "member_count",
+            "capacity",
+            "mode",
+            "place",
         ]
 
 
@@ -188,9 +197,15 @@ class ClassDetailSerializer(ClassListSerializer):
     members = serializers.SerializerMethodField()
     assignments = AssignmentSerializer(many=True, read_only=True)
     can_manage = serializers.SerializerMethodField()
+    teachers = serializers.SerializerMethodField()
 
     class Meta(ClassListSerializer.Meta):
-        fields = [*ClassListSerializer.Meta.fields, "can_manage", "members", "assignments"]
+        fields = [*ClassListSerializer.Meta.fields, "teachers", "can_manage", "members", "assignments"]
+
+    @extend_schema_field(TeacherRefSerializer(many=True))
+    def get_teachers(self, training_class) -> list[dict]:
+        """All the class's teachers, the lead first."""
+        return TeacherRefSerializer(self.context["teachers"], many=True).data
 
     @extend_schema_field(MemberSerializer(many=True))
     def get_members(self, training_class) -> list[dict]:
@@ -198,6 +213,69 @@ class ClassDetailSerializer(ClassListSerializer):
 
     def get_can_manage(self, training_class) -> bool:
         return self.context["can_manage"]
+
+
+def class_date(value: dt.date) -> dt.date:
+    first, last = CLASS_YEARS
+    if not first <= value.year <= last:
+        raise serializers.ValidationError(
+            _("日期须在 %(first)d 年至 %(last)d 年之间。") % {"first": first, "last": last}
+        )
+    return value
+
+
+class ClassWriteSerializer(serializers.Serializer):
+    """A class to create (POST /classes/) or the fields to change (PATCH /classes/{id}/). The
+    institution is never sent: it is the staff member's own."""
+
+    name = serializers.CharField(max_length=200)
+    course = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="a published course; cannot change once the class has members",
+    )
+    starts_on = serializers.DateField(validators=[class_date], help_text="years 2000–2099")
+    ends_on = serializers.DateField(validators=[class_date], help_text="on or after starts_on")
+    capacity = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_CAPACITY,
+        allow_null=True,
+        required=False,
+        default=None,
+        help_text="班额: the most members, not fewer than the current ones; null: no limit",
+    )
+    mode = serializers.ChoiceField(TrainingMode.choices, required=False, default=TrainingMode.ONLINE)
+    place = serializers.CharField(
+        max_length=200,
+        allow_blank=True,
+        required=False,
+        default="",
+        help_text="required unless mode is online",
+    )
+    teacher = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        allow_null=True,
+        required=False,
+        default=None,
+        help_text="the lead teacher (主讲), an approved teacher (GET /teachers/); joins teachers. "
+        "Without one, the first of teachers leads.",
+    )
+    teachers = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        max_length=50,
+        required=False,
+        default=list,
+        help_text="the class's teachers, approved teachers only (GET /teachers/)",
+    )
+
+    def validate(self, attrs):
+        starts_on, ends_on = attrs.get("starts_on"), attrs.get("ends_on")
+        if starts_on and ends_on and ends_on < starts_on:
+            raise serializers.ValidationError(
+                {"ends_on": _("结业日期不能早于开班日期，请改为开班日期当天或之后。")}
+            )
+        return attrs
 
 
 class MemberAddSerializer(serializers.Serializer):

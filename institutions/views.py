@@ -1,42 +1,25 @@
 """Pages: "我的班级" and a class page for institution staff (read-only for district officials
-and the bureau), "我的任务" for learners. Anonymous visitors go to the login page (?next=),
-users without the role get a 403."""
+and the bureau), the staff's tools reached from them by links (新建班级, 编辑班级, 添加学员,
+布置学习任务; the class's 学习看板, 批量导入 and Excel export are the rosters app's), and
+"我的任务" for learners.
 
-from django import forms
+Anonymous visitors go to the login page (?next=). A role that may never use a page gets a 403
+before any look-up; a class outside the user's reach is a 404; a class they may read but not
+change is a 403 (docs/permissions.md, "404 before 403").
+"""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
-from courses.models import CoursePage
 from institutions import roles, selectors, services
-
-
-class AssignmentForm(forms.Form):
-    course = forms.ModelChoiceField(label="课程", queryset=CoursePage.objects.none())
-    opens_at = forms.DateTimeField(
-        label="开始时间", required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
-    due_at = forms.DateTimeField(
-        label="截止时间", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
-    note = forms.CharField(
-        label="说明", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["course"].queryset = CoursePage.objects.live().order_by("title")
-
-    def clean(self):
-        data = super().clean()
-        opens_at, due_at = data.get("opens_at"), data.get("due_at")
-        if due_at and due_at <= (opens_at or timezone.now()):
-            self.add_error("due_at", "截止时间须晚于开始时间。The due time must be after the opening time.")
-        return data
+from institutions.forms import AssignmentForm, ClassForm, MemberAddForm, errors_onto
+from institutions.models import TrainingClass
 
 
 def _with_hours(row: dict) -> dict:
@@ -50,27 +33,116 @@ def _with_hours(row: dict) -> dict:
 
 def _class_reader(request):
     if not roles.is_class_reader(request.user):
-        raise PermissionDenied("只有培训机构、区县人社和市人社局工作人员可以查看班级。")
+        raise PermissionDenied(_("只有培训机构、区县人社和市人社局工作人员可以查看班级。"))
+
+
+def _visible_class(request, class_id: int) -> TrainingClass:
+    _class_reader(request)
+    training_class = selectors.visible_class(request.user, class_id)
+    if training_class is None:
+        raise Http404(_("没有这个班级。"))
+    return training_class
+
+
+def _managed_class(request, class_id: int) -> TrainingClass:
+    training_class = _visible_class(request, class_id)
+    if not roles.can_manage_class(request.user, training_class):
+        raise PermissionDenied(_("只有本机构工作人员可以管理班级。"))
+    return training_class
 
 
 @login_required
 def class_list(request):
     _class_reader(request)
     classes = selectors.classes_for(request.user).order_by("-starts_on", "id")
-    return render(request, "institutions/class_list.html", {"classes": classes})
+    return render(
+        request,
+        "institutions/class_list.html",
+        {"classes": classes, "can_create": roles.can_create_class(request.user)},
+    )
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def class_create(request):
+    institution = selectors.staff_institution(request.user)
+    if institution is None:
+        raise PermissionDenied(_("只有培训机构工作人员可以新建班级。"))
+    form = ClassForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            training_class = services.class_create(institution=institution, **form.service_data())
+        except DjangoValidationError as error:
+            errors_onto(form, error)
+        else:
+            messages.success(request, _("已新建班级“%(name)s”。") % {"name": training_class.name})
+            return redirect("institutions:class-detail", class_id=training_class.pk)
+    return render(
+        request,
+        "institutions/class_form.html",
+        {"form": form, "institution": institution, "training_class": None},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def class_edit(request, class_id: int):
+    training_class = _managed_class(request, class_id)
+    form = ClassForm(request.POST or None, training_class=training_class)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.class_update(training_class=training_class, data=form.service_data())
+        except DjangoValidationError as error:
+            errors_onto(form, error)
+        else:
+            messages.success(request, _("已保存班级信息。"))
+            return redirect("institutions:class-detail", class_id=training_class.pk)
+    return render(
+        request,
+        "institutions/class_form.html",
+        {"form": form, "institution": training_class.institution, "training_class": training_class},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def class_member_add(request, class_id: int):
+    training_class = _managed_class(request, class_id)
+    form = MemberAddForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        learner = form.cleaned_data["learner"]
+        try:
+            _membership, created = services.class_member_add(training_class=training_class, learner=learner)
+        except DjangoValidationError as error:
+            errors_onto(form, error)
+        else:
+            if created:
+                messages.success(
+                    request,
+                    _("已将%(name)s加入班级，并为其报名本班已布置的课程。") % {"name": learner.real_name},
+                )
+            else:
+                messages.info(request, _("%(name)s已在本班级。") % {"name": learner.real_name})
+            return redirect("institutions:class-detail", class_id=training_class.pk)
+    return render(
+        request,
+        "institutions/member_add.html",
+        {"form": form, "training_class": training_class},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 def class_detail(request, class_id: int):
-    _class_reader(request)
-    training_class = selectors.visible_class(request.user, class_id)
-    if training_class is None:
-        raise Http404("没有这个班级。")
+    training_class = _visible_class(request, class_id)
     can_manage = roles.can_manage_class(request.user, training_class)
     form = AssignmentForm()
     if request.method == "POST":
         if not can_manage:
-            raise PermissionDenied("只有本机构工作人员可以布置任务。")
+            raise PermissionDenied(_("只有本机构工作人员可以布置任务。"))
         form = AssignmentForm(request.POST)
         if form.is_valid():
             try:
@@ -83,17 +155,19 @@ def class_detail(request, class_id: int):
                     created_by=request.user,
                 )
             except DjangoValidationError as error:
-                form.add_error(None, error)
+                errors_onto(form, error)
             else:
-                messages.success(request, "已布置学习任务，班级学员已自动报名该课程。")
+                messages.success(request, _("已布置学习任务，班级学员已自动报名该课程。"))
                 return redirect("institutions:class-detail", class_id=training_class.pk)
     assignments = training_class.assignments.select_related("course").prefetch_related("lessons")
+    members = [_with_hours(row) for row in selectors.class_members_progress(training_class)]
     return render(
         request,
         "institutions/class_detail.html",
         {
             "training_class": training_class,
-            "members": [_with_hours(row) for row in selectors.class_members_progress(training_class)],
+            "teachers": selectors.class_teachers(training_class),
+            "members": members,
             "assignments": assignments,
             "can_manage": can_manage,
             "form": form,
@@ -106,7 +180,7 @@ def class_detail(request, class_id: int):
 def my_assignments(request):
     learner = getattr(request.user, "learner", None)
     if learner is None:
-        raise PermissionDenied("只有注册学员有学习任务。")
+        raise PermissionDenied(_("只有注册学员有学习任务。"))
     assignments = list(selectors.learner_assignments(learner))
     progress = selectors.assignments_progress(learner, assignments)
     rows = [_with_hours({"assignment": a, **progress[a.pk]}) for a in assignments]

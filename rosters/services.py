@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from institutions.models import ClassMembership, TrainingClass
-from institutions.services import class_member_add
+from institutions.services import ClassFull, class_member_add
 from learners.crypto import blind_index
 from learners.models import Enrollment, Learner
 from learners.services import learner_register
@@ -194,7 +194,10 @@ def roster_confirm(*, upload: RosterUpload, user, checksum: str = "") -> dict:
                 created += 1
             else:
                 learner = Learner(pk=pk)
-            _, joined = class_member_add(training_class=training_class, learner=learner)
+            try:
+                _, joined = class_member_add(training_class=training_class, learner=learner)
+            except ClassFull as error:  # the class's capacity: the whole import is refused
+                raise RosterRefused(error.messages[0] + "本次未导入任何数据。", 409) from None
             added += int(joined)
             learner_ids.append(learner.pk)
         enrolled_after = Enrollment.objects.filter(

@@ -114,7 +114,9 @@ def test_assignments_are_ordered_by_due_date_and_paginated(learner, learner_api)
     member(training_class, learner)
     now = timezone.now()
     for days in (9, 3, 6, 1):
-        AssignmentFactory(training_class=training_class, due_at=now + dt.timedelta(days=days))
+        AssignmentFactory(
+            training_class=training_class, course=make_course(), due_at=now + dt.timedelta(days=days)
+        )
 
     first = learner_api.get("/api/v1/me/assignments/?page_size=3").json()
     second = learner_api.get(first["next"]).json()

@@ -248,7 +248,8 @@ def test_the_class_detail_queries_do_not_grow_with_the_number_of_members(
         add_member()
     assert _queries(staff_api, url) == few
     # token user, roles, the class with its count, its assignments with courses, their lessons,
-    # the members with learners, the course's required lessons, progress, enrolments
+    # the members with learners and their enrolment, the course's required lessons, progress,
+    # the class's teachers
     with django_assert_max_num_queries(9):
         staff_api.get(url)
 

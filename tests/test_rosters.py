@@ -218,6 +218,21 @@ def test_confirm_rolls_back_when_an_id_is_registered_after_the_preview(setup):
     assert not Learner.objects.with_id_number(roster_id(1)).exists()
 
 
+def test_confirm_refuses_a_roster_that_would_overfill_the_class_and_writes_nothing(setup):
+    training_class, staff = setup
+    training_class.capacity = 2
+    training_class.save(update_fields=["capacity"])
+    client = client_for(staff)
+    body = preview(client, training_class, xlsx_bytes(good_rows())).json()
+    before = counts()
+
+    response = confirm(client, training_class, body["upload_id"])
+
+    assert response.status_code == 409
+    assert "班级已满" in response.json()["detail"] and "本次未导入任何数据" in response.json()["detail"]
+    assert counts() == before
+
+
 def test_confirm_rolls_back_everything_when_a_row_fails_midway(setup, monkeypatch):
     """A registration that commits between the confirm's look-up and its insert (simulated
     inside the transaction) makes the insert fail: the rows already written are undone."""
