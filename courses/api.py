@@ -1,5 +1,6 @@
 """Courses API: the published courses and one course with its lessons, teachers and materials."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.exceptions import NotFound
@@ -9,6 +10,7 @@ from rest_framework.views import APIView
 
 from api.shapes import DetailSerializer
 from courses import serializers as s
+from courses.covers import with_covers
 from courses.models import CoursePage
 from courses.selectors import published_course_with_lessons, published_courses
 
@@ -20,7 +22,7 @@ class CourseListView(generics.ListAPIView):
     serializer_class = s.CourseListSerializer
 
     def get_queryset(self):
-        courses = published_courses()
+        courses = with_covers(published_courses())
         occupation = self.request.query_params.get("occupation")
         if occupation:
             courses = courses.filter(occupation__code=occupation)
@@ -43,5 +45,5 @@ class CourseDetailView(APIView):
         try:
             course = published_course_with_lessons(course_id)
         except CoursePage.DoesNotExist:
-            raise NotFound("没有这门课程。No such published course.") from None
+            raise NotFound(_("没有这门课程。")) from None
         return Response(s.CourseDetailSerializer(course, context={"request": request}).data)

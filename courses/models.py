@@ -18,6 +18,8 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 import common.urls  # noqa: F401  (the "id" path converter of the lesson route)
+from courses.covers import with_covers
+from courses.lessons import chapters, neighbours, numbered
 from courses.media import inspect_upload
 from courses.search import searchable_text
 from teachers.selectors import approved_teachers, live_materials
@@ -28,17 +30,17 @@ from vocabulary.training import CertificateType, Industry, Level
 class Occupation(models.Model):
     """An occupation of the national occupational classification, 2022 edition (职业分类大典)."""
 
-    code = models.CharField(_("code"), max_length=12, unique=True)
-    name = models.CharField(_("name"), max_length=100)
-    major_group = models.CharField(_("major group"), max_length=100, blank=True)
-    middle_group = models.CharField(_("middle group"), max_length=100, blank=True)
-    green = models.BooleanField(_("green occupation"), default=False)
-    digital = models.BooleanField(_("digital occupation"), default=False)
+    code = models.CharField(_("职业代码"), max_length=12, unique=True)
+    name = models.CharField(_("职业名称"), max_length=100)
+    major_group = models.CharField(_("大类"), max_length=100, blank=True)
+    middle_group = models.CharField(_("中类"), max_length=100, blank=True)
+    green = models.BooleanField(_("绿色职业"), default=False)
+    digital = models.BooleanField(_("数字职业"), default=False)
 
     class Meta:
         ordering = ["code"]
-        verbose_name = _("occupation")
-        verbose_name_plural = _("occupations")
+        verbose_name = _("职业")
+        verbose_name_plural = _("职业")
 
     def __str__(self):
         return f"{self.code} {self.name}"
@@ -47,41 +49,39 @@ class Occupation(models.Model):
 class HomePage(Page):
     """The site's front page."""
 
-    intro = RichTextField(blank=True)
+    intro = RichTextField(_("简介"), blank=True)
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
     subpage_types = ["courses.CourseIndexPage", "catalogs.CatalogPage"]
     max_count = 1
 
     class Meta:
-        verbose_name = _("home page")
+        verbose_name = _("首页")
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["courses"] = (
-            CoursePage.objects.live()
-            .public()
-            .select_related("occupation")
-            .order_by("-first_published_at")[:12]
+            CoursePage.objects.live().public().select_related("occupation").order_by("-first_published_at")
         )
+        context["courses"] = with_covers(context["courses"])[:12]
         return context
 
 
 class CourseIndexPage(Page):
     """Lists the published courses below it."""
 
-    intro = RichTextField(blank=True)
+    intro = RichTextField(_("简介"), blank=True)
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
     parent_page_types = ["courses.HomePage"]
     subpage_types = ["courses.CoursePage"]
 
     class Meta:
-        verbose_name = _("course index")
+        verbose_name = _("课程列表页")
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["courses"] = (
+        context["courses"] = with_covers(
             CoursePage.objects.child_of(self).live().public().select_related("occupation").order_by("title")
         )
         return context
@@ -90,62 +90,73 @@ class CourseIndexPage(Page):
 class CoursePage(RoutablePageMixin, Page):
     """One course: an occupation at a level, with the study hours it requires and its lessons."""
 
-    summary = models.TextField(_("summary"), blank=True)
-    occupation = models.ForeignKey(
-        Occupation, on_delete=models.PROTECT, related_name="courses", verbose_name=_("occupation")
+    summary = models.TextField(_("课程简介"), blank=True)
+    cover = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("封面图片"),
+        help_text=_(
+            "横版图片，按 16:9 裁切（可在图片库中设置焦点），建议不小于 1280×720 像素。"
+            "图片的“描述”即替代文字，未填写时使用课程名称。"
+        ),
     )
-    level = models.CharField(_("level"), max_length=10, choices=Level.choices, default=Level.FIVE)
-    industry = models.CharField(_("industry"), max_length=20, choices=Industry.choices, blank=True)
+    occupation = models.ForeignKey(
+        Occupation,
+        on_delete=models.PROTECT,
+        related_name="courses",
+        verbose_name=_("职业（工种）"),
+        help_text=_("按名称或代码搜索，如“电工”或“6-31-01-03”。"),
+    )
+    level = models.CharField(_("技能等级"), max_length=10, choices=Level.choices, default=Level.FIVE)
+    industry = models.CharField(_("重点产业"), max_length=20, choices=Industry.choices, blank=True)
     required_hours = models.DecimalField(
-        _("required study hours"),
+        _("要求学时（小时）"),
         max_digits=6,
         decimal_places=2,
         validators=[MinValueValidator(0)],
-        help_text=_(
-            "结业所需的已计学时：必修课时全部完成且累计学时达到此数，才记入档案、发证。"
-            "Completion needs the required lessons and this much credited time."
-        ),
+        help_text=_("结业所需的已计学时：必修课时全部完成且累计学时达到此数，才记入档案、发证。"),
     )
     open_enrolment = models.BooleanField(
-        _("open to self-enrolment"),
+        _("开放自主选课"),
         default=True,
-        help_text=_("Learners may enrol themselves (选单)."),
+        help_text=_("学员可自行报名本课程。"),
     )
     certificate_type = models.CharField(
-        _("certificate on completion"),
+        _("结业证书"),
         max_length=20,
         choices=CertificateType.choices,
         default=CertificateType.TRAINING,
     )
     subsidy_eligible = models.BooleanField(
-        _("eligible for training subsidy"), default=False, help_text=_("纳入补贴性职业技能培训。")
+        _("可申请培训补贴"), default=False, help_text=_("纳入补贴性职业技能培训。")
     )
     completion_share = models.DecimalField(
-        _("completion share"),
+        _("课时完成比例"),
         max_digits=3,
         decimal_places=2,
         null=True,
         blank=True,
         validators=[MinValueValidator(0.1), MaxValueValidator(1)],
-        help_text=_(
-            "Share of a lesson's duration that must be credited to complete it. Empty: site default (0.90)."
-        ),
+        help_text=_("课时时长中须计满的比例，达到即完成该课时。留空：平台默认（0.90）。"),
     )
     # On by default: a subsidised course pays for the time, so new courses start with the checks
     # that keep it honest; an editor can turn them off (the demo's contract course does).
     block_seek_ahead = models.BooleanField(
-        _("block seeking ahead"),
+        _("禁止拖动跳过"),
         default=True,
-        help_text=_("学员不能拖动到尚未计时的位置之后。Learners cannot seek past what has been credited."),
+        help_text=_("学员不能拖动到尚未计时的位置之后。"),
     )
     attention_check_minutes = models.PositiveSmallIntegerField(
-        _("attention check every (minutes)"),
+        _("防挂机点名间隔（分钟）"),
         default=20,
         blank=True,
-        help_text=_("防挂机点名：约每隔多少分钟暂停并请学员确认在场；0 为关闭。0: off."),
+        help_text=_("约每隔多少分钟暂停并请学员确认在场；0 为关闭。"),
     )
     attention_timeout_seconds = models.PositiveSmallIntegerField(
-        _("attention check timeout (seconds)"),
+        _("点名作答时限（秒）"),
         default=60,
         blank=True,
         validators=[MinValueValidator(10)],
@@ -155,15 +166,16 @@ class CoursePage(RoutablePageMixin, Page):
         "teachers.Teacher",
         blank=True,
         related_name="courses",
-        verbose_name=_("teachers"),
-        help_text=_("只能选择审核通过的师资。Only approved teachers."),
+        verbose_name=_("授课师资"),
+        help_text=_("只能选择审核通过的师资。"),
     )
     materials = ParentalManyToManyField(
-        "teachers.Material", blank=True, related_name="courses", verbose_name=_("teaching materials")
+        "teachers.Material", blank=True, related_name="courses", verbose_name=_("配套教材")
     )
 
     content_panels = Page.content_panels + [
         FieldPanel("summary"),
+        FieldPanel("cover"),
         MultiFieldPanel(
             [
                 FieldPanel("occupation"),
@@ -171,7 +183,7 @@ class CoursePage(RoutablePageMixin, Page):
                 FieldPanel("industry"),
                 FieldPanel("required_hours"),
             ],
-            heading=_("Occupation and hours"),
+            heading=_("职业与学时"),
         ),
         FieldPanel("teachers", widget=forms.CheckboxSelectMultiple),
         FieldPanel("materials", widget=forms.CheckboxSelectMultiple),
@@ -185,9 +197,9 @@ class CoursePage(RoutablePageMixin, Page):
                 FieldPanel("attention_check_minutes"),
                 FieldPanel("attention_timeout_seconds"),
             ],
-            heading=_("Study rules"),
+            heading=_("学习规则"),
         ),
-        InlinePanel("lessons", label=_("Lessons"), min_num=0),
+        InlinePanel("lessons", label=_("课时"), min_num=0),
     ]
     search_fields = Page.search_fields + [
         index.SearchField("summary"),
@@ -199,8 +211,8 @@ class CoursePage(RoutablePageMixin, Page):
     subpage_types = []
 
     class Meta:
-        verbose_name = _("course")
-        verbose_name_plural = _("courses")
+        verbose_name = _("课程")
+        verbose_name_plural = _("课程")
 
     def clean(self):
         super().clean()
@@ -229,7 +241,8 @@ class CoursePage(RoutablePageMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["lessons"] = list(self.lessons.all())
+        context["chapters"] = chapters(self.lessons.all())
+        context["lessons"] = [lesson for chapter in context["chapters"] for lesson in chapter.lessons]
         context["teachers"] = list(approved_teachers().filter(courses=self))
         context["materials"] = list(live_materials().filter(courses=self))
         context["enrolled"] = False
@@ -253,7 +266,8 @@ class CoursePage(RoutablePageMixin, Page):
         """The page where a lesson is studied (the player). Learners only."""
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        lesson = self.lessons.filter(pk=lesson_id).first()
+        lessons = numbered(self.lessons.all())
+        lesson = next((item for item in lessons if item.pk == lesson_id), None)
         if lesson is None:
             raise Http404("No such lesson in this course")
         learner = getattr(request.user, "learner", None)
@@ -282,6 +296,7 @@ class CoursePage(RoutablePageMixin, Page):
             progress["position"] = study_clock_start(record)
         # The furthest credited position: with block_seek_ahead the player allows no seek past it.
         progress["frontier"] = max((end for _start, end in record.intervals), default=0.0) if record else 0.0
+        previous_lesson, next_lesson = neighbours(lessons, lesson)
         attention_seconds = self.attention_check_minutes * 60
         if attention_seconds and settings.ATTENTION_CHECK_SECONDS_OVERRIDE:
             attention_seconds = settings.ATTENTION_CHECK_SECONDS_OVERRIDE
@@ -292,7 +307,9 @@ class CoursePage(RoutablePageMixin, Page):
                 "page": self,
                 "self": self,
                 "lesson": lesson,
-                "lessons": list(self.lessons.all()),
+                "lessons": lessons,
+                "previous_lesson": previous_lesson,
+                "next_lesson": next_lesson,
                 "progress": progress,
                 "heartbeat_seconds": settings.PLAYER_HEARTBEAT_SECONDS,
                 "attention_seconds": attention_seconds,
@@ -302,11 +319,11 @@ class CoursePage(RoutablePageMixin, Page):
 
 
 class LessonKind(models.TextChoices):
-    VIDEO = "video", _("视频 Video")
-    AUDIO = "audio", _("音频 Audio")
-    DOCUMENT = "document", _("文档 Document")
+    VIDEO = "video", _("视频")
+    AUDIO = "audio", _("音频")
+    DOCUMENT = "document", _("文档")
     SCORM = "scorm", _("SCORM 课件")
-    QUIZ = "quiz", _("测验 Quiz")
+    QUIZ = "quiz", _("测验")
 
 
 class Lesson(Orderable):
@@ -314,27 +331,25 @@ class Lesson(Orderable):
 
     course = ParentalKey(CoursePage, on_delete=models.CASCADE, related_name="lessons")
     chapter = models.CharField(
-        _("chapter"), max_length=100, blank=True, help_text=_("章节名称：相邻的同名课时归为一章。")
+        _("章节"), max_length=100, blank=True, help_text=_("章节名称：相邻的同名课时归为一章。")
     )
-    title = models.CharField(_("title"), max_length=200)
-    kind = models.CharField(_("kind"), max_length=20, choices=LessonKind.choices, default=LessonKind.VIDEO)
-    media = models.FileField(_("media file"), upload_to="lessons/%Y/%m/", blank=True)
+    title = models.CharField(_("课时名称"), max_length=200)
+    kind = models.CharField(_("类型"), max_length=20, choices=LessonKind.choices, default=LessonKind.VIDEO)
+    media = models.FileField(_("课件文件"), upload_to="lessons/%Y/%m/", blank=True)
     duration = models.PositiveIntegerField(
-        _("duration (seconds)"),
+        _("时长（秒）"),
         default=0,
-        help_text=_("视频、音频从文件读取；文档为按页数估算的阅读时间。Read from the uploaded file."),
+        help_text=_("视频、音频从上传的文件读取；文档为按页数估算的阅读时间。"),
     )
-    pages = models.PositiveIntegerField(_("pages"), default=0, help_text=_("文档页数，从文件读取。"))
-    required = models.BooleanField(_("required for completion"), default=True)
+    pages = models.PositiveIntegerField(_("页数"), default=0, help_text=_("文档页数，从文件读取。"))
+    required = models.BooleanField(_("结业必修"), default=True)
     minimum_seconds = models.PositiveIntegerField(
-        _("minimum study time (seconds)"),
+        _("最少学习时长（秒）"),
         null=True,
         blank=True,
         help_text=_(
             "SCORM 课件、测验：课件报告完成（或测验通过）之外，还须计满的学习时长。"
             "留空：时长 × 完成比例（测验为 0）。"
-            "SCORM and quizzes: credited time needed besides the package's own completion. "
-            "Empty: duration × completion share (0 for a quiz)."
         ),
     )
 
@@ -349,8 +364,8 @@ class Lesson(Orderable):
     ]
 
     class Meta(Orderable.Meta):
-        verbose_name = _("lesson")
-        verbose_name_plural = _("lessons")
+        verbose_name = _("课时")
+        verbose_name_plural = _("课时")
 
     def __str__(self):
         return self.title
@@ -369,16 +384,10 @@ class Lesson(Orderable):
             self.pages = info.pages
         if self.kind == LessonKind.SCORM and not self.duration:
             # Its study time is credited from heartbeats up to this, and its minimum derives from it.
-            raise ValidationError(
-                {
-                    "duration": _(
-                        "请填写课件的预计学习时长（秒）。Declare the package's study time in seconds."
-                    )
-                }
-            )
+            raise ValidationError({"duration": _("请填写课件的预计学习时长（秒）。")})
         needs_file = self.kind in (LessonKind.VIDEO, LessonKind.AUDIO, LessonKind.DOCUMENT, LessonKind.SCORM)
         if needs_file and not self.media:
-            raise ValidationError({"media": _("这类课时需要上传文件。Upload the lesson's file.")})
+            raise ValidationError({"media": _("这类课时需要上传文件。")})
 
     def get_url_path(self) -> str:
         """Absolute path of the page where this lesson is studied."""

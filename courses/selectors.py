@@ -2,6 +2,7 @@
 
 from django.db.models import Prefetch, QuerySet
 
+from courses.covers import with_covers
 from courses.models import CoursePage, Lesson
 from teachers.selectors import approved_teachers, live_materials
 
@@ -15,7 +16,7 @@ def published_course_with_lessons(course_id: int) -> CoursePage:
     """One published course with its lessons in order, its approved teachers and its published
     materials prefetched (as ``approved_teachers`` and ``live_materials``); raises DoesNotExist."""
     return (
-        published_courses()
+        with_covers(published_courses())
         .prefetch_related(
             Prefetch("lessons", queryset=Lesson.objects.order_by("sort_order", "id")),
             Prefetch("teachers", queryset=approved_teachers().order_by("id"), to_attr="approved_teachers"),

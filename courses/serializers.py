@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.shapes import OccupationField
+from courses.covers import cover_rendition
 from courses.models import CoursePage, Lesson, LessonKind
 
 
@@ -13,6 +14,7 @@ class CourseListSerializer(serializers.ModelSerializer):
     level_name = serializers.CharField(source="get_level_display", read_only=True)
     hours = serializers.FloatField(source="required_hours", read_only=True)
     url = serializers.SerializerMethodField()
+    cover = serializers.SerializerMethodField()
 
     class Meta:
         model = CoursePage
@@ -27,10 +29,20 @@ class CourseListSerializer(serializers.ModelSerializer):
             "open_enrolment",
             "summary",
             "url",
+            "cover",
         ]
+        # The schema keeps ``level`` a plain reference to its enum, as before its model field
+        # got a (Chinese) verbose name: a title would wrap it in allOf.
+        extra_kwargs = {"level": {"label": None}}
 
     def get_url(self, course) -> str:
         return course.get_url(request=self.context.get("request"))
+
+    def get_cover(self, course) -> str | None:
+        """The course's cover image, 640×360 (a 16:9 crop), as the course cards show it; null
+        when the course has none."""
+        rendition = cover_rendition(course, "card")
+        return rendition.url if rendition else None
 
 
 class LessonSerializer(serializers.ModelSerializer):

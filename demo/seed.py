@@ -8,9 +8,11 @@ from pathlib import Path
 
 from django.contrib.auth.models import Group, Permission, User
 from django.core.files import File
+from django.core.files.images import ImageFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
+from wagtail.images import get_image_model
 from wagtail.models import Page, Site
 
 from archive.services import archive_backfill
@@ -18,6 +20,7 @@ from catalogs.demo import seed_catalogs
 from courses.media import inspect_upload
 from courses.models import CourseIndexPage, CoursePage, HomePage, Lesson, LessonKind, Occupation
 from courses.occupations import occupations_load
+from demo.covers import cover_path
 from institutions.demo import seed_institutions
 from learners.models import Learner
 from learners.services import enrollment_create
@@ -255,14 +258,43 @@ def _lesson(spec: DemoLesson, position: int) -> Lesson:
     return lesson
 
 
+def _cover(spec: DemoCourse):
+    """The course's cover (demo/media/covers/, drawn by demo/covers.py) in Wagtail's image
+    library, once; its description is the alt text pages show."""
+    title = f"课程封面 {spec.title}"
+    Image = get_image_model()
+    existing = Image.objects.filter(title=title).first()
+    if existing is not None:
+        return existing
+    with cover_path(spec.slug).open("rb") as handle:
+        image = Image(
+            title=title,
+            description=f"课程封面：{spec.title}",
+            file=ImageFile(handle, name=f"cover-{spec.slug}.png"),
+        )
+        image._set_image_file_metadata()
+        image.save()
+    return image
+
+
+def _attach_cover(course: CoursePage, spec: DemoCourse) -> None:
+    """A cover for a course seeded before the demo had them (a new revision, published)."""
+    if course.cover_id is not None:
+        return
+    course.cover = _cover(spec)
+    course.save_revision().publish()
+
+
 def _course(index: CourseIndexPage, spec: DemoCourse) -> CoursePage:
     course = CoursePage.objects.child_of(index).filter(slug=spec.slug).first()
     if course is not None:
+        _attach_cover(course, spec)
         return course
     course = CoursePage(
         title=spec.title,
         slug=spec.slug,
         summary=spec.summary,
+        cover=_cover(spec),
         occupation=Occupation.objects.get(code=spec.occupation_code),
         level=spec.level,
         required_hours=Decimal(spec.hours),

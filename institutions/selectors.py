@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
+from courses.lessons import resume_lesson
 from courses.models import Lesson
 from institutions import roles
 from institutions.models import Assignment, ClassMembership, Institution, TrainingClass
@@ -96,10 +97,14 @@ def learning_overview(learner: Learner, request) -> dict:
     )
     course_ids = [e.course_id for e in enrollments]
     lessons: dict[int, list[tuple[int, bool]]] = defaultdict(list)
-    for lesson_id, course_id, required in Lesson.objects.filter(course_id__in=course_ids).values_list(
-        "id", "course_id", "required"
+    titles: dict[int, str] = {}
+    for lesson_id, course_id, required, title in (
+        Lesson.objects.filter(course_id__in=course_ids)
+        .order_by("sort_order", "id")
+        .values_list("id", "course_id", "required", "title")
     ):
         lessons[course_id].append((lesson_id, required))
+        titles[lesson_id] = title
     records = list(
         LessonProgress.objects.filter(learner=learner, lesson__course_id__in=course_ids).values_list(
             "lesson_id",
@@ -144,15 +149,18 @@ def learning_overview(learner: Learner, request) -> dict:
                 "completed": completed,
             }
         )
+    # 继续学习: the course last studied among those not finished, at the lesson to study next
+    # there (courses.lessons.resume_lesson); a finished course is never offered.
     resume = None
-    latest = max(records, key=lambda row: row[4], default=None)
+    unfinished = {e.course_id: e.course for e in enrollments if e.completed_at is None}
+    latest = max((row for row in records if row[1] in unfinished), key=lambda row: row[4], default=None)
     if latest is not None:
-        by_course = {e.course_id: e.course for e in enrollments}
-        course = by_course[latest[1]]
+        course = unfinished[latest[1]]
+        lesson_id = resume_lesson([pk for pk, _required in lessons[course.pk]], done[course.pk], latest[0])
         resume = {
-            "title": latest[5],
+            "title": titles.get(lesson_id, latest[5]),
             "course": course.title,
-            "url": course.get_url(request=request) + course.reverse_subpage("lesson", args=[latest[0]]),
+            "url": course.get_url(request=request) + course.reverse_subpage("lesson", args=[lesson_id]),
         }
     assignments = list(learner_assignments(learner))
     progress = assignments_progress(learner, assignments)

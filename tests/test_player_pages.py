@@ -127,6 +127,37 @@ def test_my_learning_shows_courses_progress_resume_and_assignments(client, learn
     assert "我的学习" in client.get("/").content.decode()
 
 
+def test_resume_never_leads_into_a_finished_course_and_skips_completed_lessons(client, learner):
+    finished = make_course(title="已结业的课程", lessons=1)
+    going = make_course(title="在学的课程", lessons=3)
+    enroll(learner, going)
+    enrollment = enroll(learner, finished)
+    first, second, _third = going.lessons.order_by("sort_order")
+    give_progress(learner, first, [[0, 600]], completed_at=timezone.now())
+    # The latest study is in the finished course: 继续学习 does not lead there.
+    give_progress(learner, finished.lessons.get(), [[0, 600]], completed_at=timezone.now())
+    enrollment.completed_at = timezone.now()
+    enrollment.save()
+    client.force_login(learner.user)
+
+    html = client.get("/me/learning/").content.decode()
+
+    resume = re.search(r'<a class="button" id="resume" href="([^"]+)">([^<]+)</a>', html)
+    # The first lesson of the course in progress is complete: on to the second.
+    assert resume.group(1) == lesson_url(going, second)
+    assert second.title in resume.group(2)
+
+
+def test_no_resume_when_every_studied_course_is_finished(client, learner):
+    finished = make_course(lessons=1)
+    enrollment = enroll(learner, finished)
+    give_progress(learner, finished.lessons.get(), [[0, 600]], completed_at=timezone.now())
+    enrollment.completed_at = timezone.now()
+    enrollment.save()
+    client.force_login(learner.user)
+    assert 'id="resume"' not in client.get("/me/learning/").content.decode()
+
+
 def test_my_learning_query_count_does_not_grow_with_enrolments(
     client, learner, django_assert_max_num_queries
 ):

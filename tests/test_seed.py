@@ -175,3 +175,36 @@ def test_seeding_again_keeps_one_copy_of_each_demo_scorm_lesson(seeded):
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert list(course.lessons.order_by("sort_order").values_list("pk", "title")) == before
     assert ScormPackage.objects.filter(lesson__course=course).count() == 2
+
+
+def test_every_demo_course_has_its_own_cover_shown_with_alt_text(seeded, client):
+    from wagtail.images import get_image_model
+
+    courses = list(CoursePage.objects.live().filter(slug__in=[spec.slug for spec in COURSES]))
+    assert len(courses) == len(COURSES)
+    assert all(course.cover_id for course in courses)
+    assert len({course.cover_id for course in courses}) == len(courses)  # one each
+    for course in courses:
+        assert course.cover.width == 1280 and course.cover.height == 720
+        assert course.title in course.cover.description
+        html = client.get(course.url).content.decode()
+        assert re.search(
+            rf'<img class="course-cover course-cover--hero"[^>]*alt="课程封面：{re.escape(course.title)}"',
+            html,
+        )
+    listing = client.get("/courses/").content.decode()
+    assert listing.count('<img class="course-cover course-cover--card"') >= len(COURSES)
+    images = get_image_model().objects.count()
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert get_image_model().objects.count() == images
+
+
+def test_a_course_seeded_before_covers_existed_gets_one(seeded):
+    course = CoursePage.objects.get(slug="housekeeping")
+    cover = course.cover
+    course.cover = None
+    course.save_revision().publish()
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    course.refresh_from_db()
+    assert course.cover == cover
+    assert course.live and not course.has_unpublished_changes

@@ -1,6 +1,8 @@
 from django import template
 from django.utils.translation import gettext as _
 
+from courses import covers, lessons
+
 register = template.Library()
 
 
@@ -12,6 +14,24 @@ def minutes(seconds) -> str:
     except (TypeError, ValueError):
         return ""
     return _("%(n)d 分钟") % {"n": value}
+
+
+@register.filter
+def clock(seconds) -> str:
+    """A lesson's duration as the player shows it: 5:30."""
+    try:
+        return lessons.clock_text(seconds)
+    except (TypeError, ValueError):
+        return ""
+
+
+@register.filter
+def iso_duration(seconds) -> str:
+    """The same duration for ``<time datetime="…">``: PT5M30S."""
+    try:
+        return lessons.iso_duration(seconds)
+    except (TypeError, ValueError):
+        return ""
 
 
 @register.filter
@@ -28,3 +48,24 @@ def study_time(seconds) -> str:
     if not hours:
         return _("%(n)d 分钟") % {"n": rest // 60}
     return _("%(h)d 小时 %(m)d 分钟") % {"h": hours, "m": rest // 60}
+
+
+@register.inclusion_tag("courses/_cover.html")
+def course_cover(course, size="card"):
+    """The course's cover image at ``size`` ("card" or "hero"), with alt text; a placeholder
+    in the occupation's colour when it has none."""
+    rendition = covers.cover_rendition(course, size)
+    return {
+        "course": course,
+        "size": size,
+        "rendition": rendition,
+        "alt": covers.cover_alt(course) if rendition else "",
+        "tone": covers.placeholder_tone(course),
+    }
+
+
+@register.simple_tag
+def cover_url(course, size="card") -> str:
+    """The URL of the course's cover at ``size`` ("" without one): for a share card's image."""
+    rendition = covers.cover_rendition(course, size)
+    return rendition.url if rendition else ""
