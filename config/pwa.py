@@ -6,7 +6,13 @@ import hashlib
 from django.template.response import TemplateResponse
 from django.templatetags.static import static
 
-_SHELL = ("css/site.css", "js/player.js", "icons/icon-192.png", "icons/icon-512.png")
+_SHELL = (
+    "vendor/weui/weui-subset.min.css",
+    "css/site.css",
+    "js/player.js",
+    "icons/icon-192.png",
+    "icons/icon-512.png",
+)
 
 
 def web_manifest(request):

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "institutions",
     "rosters",
     "wechat",
+    "portal",
     "api",
     "demo",
     "wagtail.contrib.forms",
@@ -117,6 +118,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "wagtail.contrib.settings.context_processors.settings",
                 "wechat.context_processors.wechat",
+                "portal.context_processors.navigation",
             ],
         },
     },
@@ -241,7 +243,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # catch-all page route, whose CSRF check would otherwise answer an HTML page).
 CSRF_FAILURE_VIEW = "api.exceptions.csrf_failure"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "/"
+# /home/ sends each role to its own home (portal.homes); a login with ?next= goes there instead.
+LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "/"
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60)
@@ -505,8 +508,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # A page refused to a role (PermissionDenied) is one line, without its traceback.
+    "filters": {"expected_403": {"()": "portal.log_filters.ExpectedPermissionDenied"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
+        "django.request": {"filters": ["expected_403"]},
         "django.db.backends": {"level": "INFO"},
         # Wagtail logs every page action and django-tasks every task run at INFO: too chatty.
         "wagtail": {"level": "WARNING"},

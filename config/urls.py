@@ -54,6 +54,8 @@ urlpatterns = [
     path("me/", include("learners.urls")),
     path("institution/rosters/", include("rosters.urls")),
     path("institution/", include("institutions.urls")),
+    # /home/ (each role's home), /overview/, /enterprise/employees/, /audit/
+    path("", include("portal.urls")),
     path("search/", course_views.search, name="search"),
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
@@ -64,6 +66,9 @@ urlpatterns = [
 urlpatterns += [path("", include(wagtail_urls))]
 
 
+# Errors: JSON under /api/; elsewhere Django's views with the friendly pages templates/400.html,
+# 403.html, 404.html (with the header and a way back to the user's home) and 500.html (standalone:
+# rendered without the request, the context processors or the database).
 def handler400(request, exception=None):
     if request.path.startswith("/api/"):
         return json_bad_request(request, exception)

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
 # "我的学习" joins progress and class assignments, so it is assembled above both (a named
@@ -19,9 +20,9 @@ from learners.services import learner_activate, learner_register
 
 @sensitive_post_parameters("password", "id_number", "phone")
 def register(request):
-    next_url = request.POST.get("next") or request.GET.get("next") or "/"
+    next_url = request.POST.get("next") or request.GET.get("next") or "/home/"
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-        next_url = "/"
+        next_url = "/home/"
     form = RegistrationForm(data=request.POST or None)
     if request.method == "POST":
         # The same throttle as POST /api/v1/auth/register/, per client address.
@@ -91,7 +92,7 @@ def my_learning(request):
     """ "我的学习" (learners.selectors.learning_overview)."""
     learner = getattr(request.user, "learner", None)
     if learner is None:
-        raise PermissionDenied("只有注册学员有学习记录。Only registered learners have a study record.")
+        raise PermissionDenied(_("只有注册学员有学习记录。"))
     return TemplateResponse(request, "me/learning.html", learning_overview(learner, request))
 
 
@@ -101,7 +102,7 @@ def profile(request):
     end is on, the WeChat bound to the account, with a button to unbind it."""
     learner = getattr(request.user, "learner", None)
     if learner is None:
-        raise PermissionDenied("只有注册学员有个人资料。Only registered learners have a profile.")
+        raise PermissionDenied(_("只有注册学员有个人资料。"))
     next_url = request.GET.get("next", "")
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
         next_url = ""

@@ -196,7 +196,7 @@ def test_the_learner_unbinds_from_the_profile(client, wechat, learner):
 )
 def test_next_never_leaves_the_site(client, wechat, learner, next_url):
     WechatBinding.objects.create(learner=learner, openid="o-1")
-    assert through_wechat(client, "o-1", next_url)["Location"] == "/me/learning/"
+    assert through_wechat(client, "o-1", next_url)["Location"] == "/home/"  # the role's own home
 
 
 def test_wechat_unreachable_or_refusing_is_a_friendly_page(client, wechat, learner, settings):

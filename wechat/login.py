@@ -47,7 +47,8 @@ logger = logging.getLogger(__name__)
 
 # The backend a learner found by openid is logged in with: the platform's one backend.
 AUTH_BACKEND = "learners.login_guard.GuardedModelBackend"
-DEFAULT_NEXT = "/me/learning/"
+# Each role's own home (portal.homes): a WeChat-bound learner lands on 我的学习.
+DEFAULT_NEXT = "/home/"
 
 # --- What the web login keeps in the browser's session: every key is named here -------------
 # {state: {"next": path, "expires": epoch seconds}}: the states this browser was given.

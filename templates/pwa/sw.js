@@ -7,6 +7,7 @@ var CACHE = "zbjn-shell-{{ version }}";
 var OFFLINE = "{% url 'offline' %}";
 var SHELL = [
   OFFLINE,
+  "{% static 'vendor/weui/weui-subset.min.css' %}",
   "{% static 'css/site.css' %}",
   "{% static 'js/player.js' %}",
   "{% static 'icons/icon-192.png' %}",
