@@ -68,3 +68,13 @@ def test_the_api_docs_and_schema_are_served(client):
         "/api/v1/me/",
     ):
         assert path in text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_language_picker_names_each_language_in_itself(client, settings, language):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    page = client.get("/courses/").content.decode()
+    assert '<option value="zh-hans" lang="zh-hans"' in page
+    assert ">简体中文</option>" in page and ">English</option>" in page
+    assert "英语" not in page and "Simplified Chinese" not in page
