@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("institutions.api_urls")),
     path("", include("rosters.api_urls")),
     path("", include("archive.api_urls")),
+    path("", include("subsidies.api_urls")),
 ]

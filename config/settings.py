@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "quizzes",
     "institutions",
     "rosters",
+    "subsidies",
     "wechat",
     "portal",
     "api",

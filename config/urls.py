@@ -54,6 +54,7 @@ urlpatterns = [
     path("me/", include("learners.urls")),
     path("institution/rosters/", include("rosters.urls")),
     path("institution/", include("institutions.urls")),
+    path("subsidies/", include("subsidies.urls")),
     # /home/ (each role's home), /overview/, /enterprise/employees/, /audit/
     path("", include("portal.urls")),
     path("search/", course_views.search, name="search"),

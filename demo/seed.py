@@ -27,6 +27,7 @@ from learners.services import enrollment_create
 from progress.services import Origin, events_record, grant_issue
 from quizzes.demo import seed_quizzes
 from scorm.demo import seed_scorm
+from subsidies.demo import seed_subsidies
 from teachers.demo import seed_teachers
 from teachers.selectors import approved_teachers, live_materials
 from vocabulary.identity import id_check_char
@@ -426,6 +427,7 @@ def seed() -> dict:
             courses["elderly-care"],
             two_days_ago.replace(hour=19, minute=30, second=0, microsecond=0),
         )
+    seed_subsidies()
     archive_backfill()  # a database seeded before the archive existed gets its entries too
     more_logins = seed_institutions(
         learner=learner, course=courses["elderly-care"], staff_user=User.objects.get(username="institution")

@@ -99,6 +99,7 @@ def role_links(request) -> list[Link]:
         links += [
             Link(reverse("me:learning"), _("我的学习")),
             Link(reverse("my-archive"), _("我的档案")),
+            Link(reverse("subsidies:mine"), _("我的补贴"), ("/subsidies/me/",)),
         ]
     if Role.INSTITUTION_STAFF in roles:
         links.append(Link(reverse("institutions:class-list"), _("我的班级"), CLASS_PAGES))
@@ -108,6 +109,7 @@ def role_links(request) -> list[Link]:
         links.append(Link(reverse("portal:employees"), _("员工学习")))
     if roles & OVERVIEW_ROLES:
         links.append(Link(reverse("portal:overview"), _("概览")))
+        links.append(Link(reverse("subsidies:claims"), _("补贴审核"), ("/subsidies/claims/",)))
     if Role.AUDITOR in roles:
         links.append(Link(reverse("portal:audit"), _("审计日志")))
     if can_open_cms(user):

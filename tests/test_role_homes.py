@@ -42,12 +42,12 @@ HOME = {
 
 # What the header offers each persona, beyond the public pages (课程, 培训目录, 搜索).
 TOOLS = {
-    "learner": ["/me/learning/", "/me/archive/"],
+    "learner": ["/me/learning/", "/me/archive/", "/subsidies/me/"],
     "staff": ["/institution/classes/"],
     "hr": ["/enterprise/employees/"],
-    "official": ["/institution/classes/", "/overview/"],
-    "bureau": ["/institution/classes/", "/overview/"],
-    "auditor": ["/institution/classes/", "/overview/", "/audit/"],
+    "official": ["/institution/classes/", "/overview/", "/subsidies/claims/"],
+    "bureau": ["/institution/classes/", "/overview/", "/subsidies/claims/"],
+    "auditor": ["/institution/classes/", "/overview/", "/subsidies/claims/", "/audit/"],
     "editor": ["/admin/"],
     "reviewer": ["/admin/"],
 }
@@ -163,7 +163,14 @@ def test_the_bureau_with_the_django_admin_gets_both_admins():
     bureau = UserFactory(is_staff=True, is_superuser=True)
     client = logged_in(bureau)
     links = header_links(client.get("/search/").content.decode())
-    assert links == ["/institution/classes/", "/overview/", "/admin/", "/django-admin/", *PUBLIC]
+    assert links == [
+        "/institution/classes/",
+        "/overview/",
+        "/subsidies/claims/",
+        "/admin/",
+        "/django-admin/",
+        *PUBLIC,
+    ]
     assert client.get("/django-admin/").status_code == 200
 
 
