@@ -1,8 +1,10 @@
-"""Read-only admin lists of the archive: entries are written by completions, never by hand."""
+"""Read-only admin lists of the archive: entries are written by completions, records by the
+archive log's one append (archive.chain), heads by ``archive_record_head``; never by hand (the
+database refuses changes to all three)."""
 
 from django.contrib import admin
 
-from archive.models import ArchiveEntry, Certificate
+from archive.models import ArchiveEntry, ArchiveHead, Certificate, LogRecord
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -18,8 +20,9 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(ArchiveEntry)
 class ArchiveEntryAdmin(ReadOnlyAdmin):
-    list_display = ["course_title", "occupation_name", "level", "completed_at"]
+    list_display = ["course_title", "occupation_name", "level", "completed_at", "record"]
     list_filter = ["level"]
+    list_select_related = ["record"]
     date_hierarchy = "completed_at"
 
 
@@ -27,3 +30,16 @@ class ArchiveEntryAdmin(ReadOnlyAdmin):
 class CertificateAdmin(ReadOnlyAdmin):
     list_display = ["number", "type", "issued_at"]
     search_fields = ["number"]
+
+
+@admin.register(LogRecord)
+class LogRecordAdmin(ReadOnlyAdmin):
+    list_display = ["seq", "kind", "recorded_at", "refers_to", "hash"]
+    list_filter = ["kind"]
+    search_fields = ["=seq", "=hash"]
+    show_full_result_count = False
+
+
+@admin.register(ArchiveHead)
+class ArchiveHeadAdmin(ReadOnlyAdmin):
+    list_display = ["signed_at", "size", "hash", "kid"]

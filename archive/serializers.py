@@ -1,6 +1,7 @@
 from django.urls import reverse
 from rest_framework import serializers
 
+from archive import chain
 from archive.models import ArchiveEntry, Certificate
 
 
@@ -29,6 +30,25 @@ class ArchiveEntrySerializer(serializers.ModelSerializer):
     level_name = serializers.CharField(source="get_level_display")
     hours = serializers.FloatField(source="required_hours", help_text="the course's required study hours")
     certificate = serializers.SerializerMethodField()
+    seq = serializers.IntegerField(
+        source="record_id",
+        help_text="the entry's place in the platform's one append-only archive log (1, 2, 3, ...)",
+    )
+    hash = serializers.CharField(
+        source="record.hash",
+        help_text="lowercase hex SHA-256 chaining the entry to the one before it: "
+        "sha256(prev_hash + canonical), docs/archive.md",
+    )
+    prev_hash = serializers.CharField(
+        source="record.prev_hash",
+        help_text="the hash of the log's entry before this one (64 zeros for the first)",
+    )
+    canonical = serializers.SerializerMethodField(
+        help_text="the exact text whose UTF-8 bytes, after prev_hash, hash to hash (canonical JSON)"
+    )
+    corrected_by = serializers.SerializerMethodField(
+        help_text="seqs of the correction entries applied to the values shown, oldest first"
+    )
 
     class Meta:
         model = ArchiveEntry
@@ -43,8 +63,28 @@ class ArchiveEntrySerializer(serializers.ModelSerializer):
             "credited_seconds",
             "completed_at",
             "certificate",
+            "seq",
+            "hash",
+            "prev_hash",
+            "canonical",
+            "corrected_by",
         ]
 
     def get_certificate(self, entry) -> ArchiveCertificateSerializer(allow_null=True):  # type: ignore[valid-type]
         certificate = getattr(entry, "certificate", None)
         return ArchiveCertificateSerializer(certificate, context=self.context).data if certificate else None
+
+    def get_canonical(self, entry) -> str:
+        return chain.record_canonical(entry.record)
+
+    def get_corrected_by(self, entry) -> list[int]:
+        return list(getattr(entry, "corrected_by", []))
+
+
+class ArchiveHeadSerializer(serializers.Serializer):
+    size = serializers.IntegerField(help_text="entries in the archive log")
+    hash = serializers.CharField(help_text="the last entry's chain hash (64 zeros for an empty log)")
+    signed_at = serializers.CharField(help_text="ISO 8601, UTC (…Z), as in the signed payload")
+    jws = serializers.CharField(
+        help_text='compact JWS (alg EdDSA, kid in /.well-known/jwks.json) over {"size","hash","signed_at"}'
+    )

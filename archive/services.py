@@ -1,4 +1,6 @@
-"""Writing the training archive: an entry (and a certificate) for each completed course."""
+"""Writing the training archive: an entry (and a certificate) for each completed course, each
+entry attested by a completion record of the archive log (archive.chain); corrections as new
+records; signed heads recorded."""
 
 import secrets
 
@@ -6,7 +8,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
-from archive.models import ArchiveEntry, Certificate
+from archive import chain
+from archive.models import ArchiveEntry, ArchiveHead, Certificate, LogRecord
 from courses.models import CoursePage
 from learners.models import Enrollment, Learner
 from progress.models import LessonProgress
@@ -26,8 +29,12 @@ def archive_entry_record(*, learner: Learner, course_id: int, completed_at) -> A
     """Archive the learner's completion of a course, with a certificate if the course gives one
     and the learner's identity is verified: the completion is a fact and is always archived, but
     only a real-name verified learner is certified (the certificate is issued when they become
-    verified: ``certificates_issue_held``). Idempotent: a second call for the same enrolment
-    returns the entry the first one wrote."""
+    verified: ``certificates_issue_held``). The entry is attested by a completion record
+    appended to the archive log in the same transaction. Idempotent: a second call for the same
+    enrolment returns the entry the first one wrote.
+
+    ``completed_at`` is the completion date that counts (docs/archive.md): the time the learner
+    finished, as the progress engine decided it, not when the record is written."""
     enrollment = Enrollment.objects.get(learner=learner, course_id=course_id)
     existing = ArchiveEntry.objects.filter(enrollment=enrollment).select_related("certificate").first()
     if existing is not None:
@@ -36,27 +43,74 @@ def archive_entry_record(*, learner: Learner, course_id: int, completed_at) -> A
     credited = LessonProgress.objects.filter(learner=learner, lesson__course_id=course_id).aggregate(
         total=Sum("credited_seconds")
     )["total"]
+    completed_at = chain.moment(completed_at)
     with transaction.atomic():
         # Read under the learner's row lock (which learner_verify's UPDATE also takes): a
         # verification committed meanwhile is seen here, or waits and then sees this entry.
         verified = (
             Learner.objects.select_for_update().filter(pk=learner.pk).values_list("verified", flat=True).get()
         )
+        values = {
+            "course_title": course.title,
+            "occupation_code": course.occupation.code,
+            "occupation_name": course.occupation.name,
+            "level": course.level,
+            "required_hours": course.required_hours,
+            "credited_seconds": round(credited or 0.0, 3),
+            "completed_at": completed_at,
+        }
+        # The log's append lock is taken last, after the learner's row lock.
+        record = chain.chain_append(
+            chain.Kind.COMPLETION,
+            chain.completion_content(
+                learner_id=learner.pk, enrollment_id=enrollment.pk, course_id=course.pk, **values
+            ),
+        )
         entry = ArchiveEntry.objects.create(
-            learner=learner,
-            enrollment=enrollment,
-            course=course,
-            course_title=course.title,
-            occupation_code=course.occupation.code,
-            occupation_name=course.occupation.name,
-            level=course.level,
-            required_hours=course.required_hours,
-            credited_seconds=round(credited or 0.0, 3),
-            completed_at=completed_at,
+            learner=learner, enrollment=enrollment, course=course, record=record, **values
         )
         if verified and course.certificate_type != CertificateType.NONE:
             _certificate_issue(entry, course.certificate_type, issued_at=entry.completed_at)
     return entry
+
+
+class CorrectionRefused(ValueError):
+    """A correction that names no field of an entry, changes nothing or gives no reason."""
+
+
+def archive_entry_correct(*, entry: ArchiveEntry, changes: dict, reason: str, by=None) -> LogRecord:
+    """Correct an archive entry: never by editing it (the database refuses), but by appending a
+    ``correction`` record that names the entry's completion record (``refers_to``) and states the
+    corrected values (as canonical content), the reason and who made it. Reads apply the
+    corrections in order (``archive.selectors.corrections_apply``). ``changes`` maps fields of
+    the entry (``archive.chain.COMPLETION_FIELDS``) to their corrected values."""
+    unknown = set(changes) - set(chain.COMPLETION_FIELDS)
+    if unknown or not changes:
+        raise CorrectionRefused(
+            f"a correction changes some of {', '.join(chain.COMPLETION_FIELDS)}; not {sorted(unknown)}"
+        )
+    if not reason.strip():
+        raise CorrectionRefused("a correction gives its reason")
+    content = {
+        "by": by.pk if by is not None else None,
+        "changes": {field: chain.field_text(field, value) for field, value in changes.items()},
+        "entry": entry.pk,
+        "reason": reason.strip(),
+    }
+    return chain.chain_append(chain.Kind.CORRECTION, content, refers_to=entry.record)
+
+
+def archive_head_record() -> ArchiveHead:
+    """Sign the log's current head and keep it (``manage.py archive_record_head``, scheduled:
+    docs/archive.md): a later rewrite of the records it covers no longer matches it."""
+    head = chain.head_sign()
+    return ArchiveHead.objects.create(
+        size=head["size"],
+        hash=head["hash"],
+        signed_at=chain.moment(head["signed_at"]),
+        jws=head["jws"],
+        kid=head["kid"],
+    )
 
 
 def certificates_issue_held(*, learner: Learner) -> list[Certificate]:

@@ -15,7 +15,7 @@ def my_archive(request):
     learner = getattr(request.user, "learner", None)
     if learner is None:
         raise PermissionDenied("只有注册学员有培训档案。Only registered learners have a training archive.")
-    entries = list(selectors.learner_archive(learner))
+    entries = selectors.corrections_apply(selectors.learner_archive(learner))
     _mark_held_certificates(learner, entries)
     return TemplateResponse(
         request,

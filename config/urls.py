@@ -10,6 +10,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 import common.urls  # noqa: F401  (registers the "id" path converter before any include)
 from api.exceptions import json_bad_request, json_forbidden, json_not_found, json_server_error
+from archive import api as archive_api
 from config import pwa
 from config.health import healthz
 from courses import views as course_views
@@ -23,6 +24,8 @@ admin.site.login_form = GuardedAdminLoginForm
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # The archive's public signing keys (archive/signing.py), for anyone checking a head or a credential.
+    path(".well-known/jwks.json", archive_api.jwks, name="jwks"),
     path("manifest.webmanifest", pwa.web_manifest, name="web-manifest"),
     path("sw.js", pwa.service_worker, name="service-worker"),
     path("offline/", pwa.offline, name="offline"),

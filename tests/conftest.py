@@ -28,6 +28,13 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _archive_signing_key(settings):
+    """Tests run with DEBUG off, where the archive's signing key must be configured (as in
+    production): one fixed test key, unless a test sets its own."""
+    settings.ARCHIVE_SIGNING_KEYS = "test-key:4JeudBrwsDklzsMR-_O8_u67KuTpnWJZbeTtRXskCms"
+
+
+@pytest.fixture(autouse=True)
 def _backlog_rule(request, settings):
     """Rule 9 (a backlog needs a grant) is on by default, as in production. Most crediting tests
     replay study dated an hour back — a backlog under rule 9 — to test rules 1–8, so they run

@@ -23,7 +23,7 @@ def migrate(targets):
     return executor.loader.project_state(targets).apps
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_duplicates_are_merged_into_the_earliest_and_the_lead_joins_the_teachers():
     course, other_course = make_course(lessons=3), make_course()
     lead = TeacherFactory()

@@ -346,6 +346,8 @@ def test_a_kind_without_a_template_id_is_not_queued(on, settings):
     assert queued == [] and not Notification.objects.exists()
 
 
+# The worker opens and closes its own connections, as a worker process does: no test transaction.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_with_the_database_backend_a_worker_process_sends_what_was_queued(on, settings):
     """Production's shape: the notice waits in the database until the task worker sends it."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
