@@ -9,6 +9,8 @@ platform means to write would have to be added after neutralising; none is today
 """
 
 import io
+import tempfile
+from collections.abc import Iterator
 
 from openpyxl import Workbook
 
@@ -43,3 +45,15 @@ def workbook_bytes(workbook: Workbook) -> bytes:
     buffer = io.BytesIO()
     workbook_neutralise(workbook).save(buffer)
     return buffer.getvalue()
+
+
+def workbook_chunks(workbook: Workbook, chunk_bytes: int = 64 * 1024) -> Iterator[bytes]:
+    """A write-only (streamed) workbook as ``.xlsx`` bytes in chunks, for a
+    ``StreamingHttpResponse``: the way out for a workbook too large to hold in memory. A
+    write-only workbook cannot be neutralised after the fact, so its rows must have been
+    appended through ``neutralise_row``."""
+    with tempfile.TemporaryFile() as buffer:
+        workbook.save(buffer)
+        buffer.seek(0)
+        while chunk := buffer.read(chunk_bytes):
+            yield chunk

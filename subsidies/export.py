@@ -7,7 +7,6 @@ through ``common.spreadsheets.neutralise_row`` (a name starting with ``=`` stays
 are masked, as in every listing: the claim number is the key for reconciliation.
 """
 
-import tempfile
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
@@ -18,7 +17,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from common.spreadsheets import neutralise, neutralise_row
+from common.spreadsheets import neutralise, neutralise_row, workbook_chunks
 from vocabulary.identity import mask_id_number
 from vocabulary.people import District, TargetGroup
 from vocabulary.training import Level
@@ -96,8 +95,4 @@ def approved_claims_xlsx(rows: Iterable[dict]) -> Iterator[bytes]:
         )
     sheet.append([])
     sheet.append(neutralise_row([_("合计"), _("%(n)s 人") % {"n": count}, *[""] * 9, total]))
-    with tempfile.TemporaryFile() as buffer:
-        workbook.save(buffer)
-        buffer.seek(0)
-        while chunk := buffer.read(CHUNK_BYTES):
-            yield chunk
+    yield from workbook_chunks(workbook, CHUNK_BYTES)
