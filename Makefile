@@ -103,9 +103,9 @@ FUZZ_EXAMPLES ?= 100
 fuzz: install ## Fuzz the API with schemathesis (4 passes, at least 10,000 cases; fails on a 5xx or a schema violation)
 	$(BIN)/python tests/fuzz/run.py --max-examples $(FUZZ_EXAMPLES) --min-cases 10000 --timeout 3600 $(FUZZ_ARGS)
 
-messages: install ## Update the English catalog from the sources, then compile it (needs GNU gettext)
+messages: install ## Update the English catalog from the sources, then compile it and the hand-kept zh_Hans one (needs GNU gettext)
 	$(DEV) $(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=bench --ignore=tests --ignore=static/vendor
-	$(DEV) $(BIN)/python manage.py compilemessages -l en --ignore=.venv
+	$(DEV) $(BIN)/python manage.py compilemessages -l en -l zh_Hans --ignore=.venv
 
 clean: ## Remove the virtualenv, the SQLite database and local media
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm media staticfiles .pytest_cache .ruff_cache

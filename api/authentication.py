@@ -30,9 +30,9 @@ class TokenAuthentication(authentication.TokenAuthentication):
     def authenticate_credentials(self, key):
         token, user, learner_pk = _token_with_user(key)
         if token is None or (token.expiry is not None and token.expiry <= timezone.now()):
-            raise exceptions.AuthenticationFailed(_("Invalid token."))
+            raise exceptions.AuthenticationFailed(_("认证令牌无效。"))
         if not user.is_active:
-            raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+            raise exceptions.AuthenticationFailed(_("用户未激活或者已删除。"))
         token.learner_pk = learner_pk
         return (user, token)
 

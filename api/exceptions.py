@@ -3,9 +3,10 @@
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
+from django.utils.translation import gettext as _
 from django.views.csrf import csrf_failure as django_csrf_failure
 from rest_framework import status
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, NotFound
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -29,8 +30,8 @@ def exception_handler(exc, context):
     if isinstance(exc, RequestDataTooBig):
         # Django's own answer would be its HTML 400 page; an API client is owed JSON.
         exc = PayloadTooLarge(
-            f"请求内容过大（上限 {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} 字节）。"
-            f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes: send less."
+            _("请求内容过大（上限 %(limit)d 字节），请减少发送的内容。")
+            % {"limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
         )
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -45,28 +46,28 @@ def json_bad_request(request, exception=None):
     """Django's own 400s (a request it refused before any view: a bad host, a body too large for
     a non-API parser) as JSON on /api/ paths."""
     return JsonResponse(
-        {"detail": "请求无效。The request could not be understood; check its headers and body."},
+        {"detail": _("请求无效，请检查请求头和请求体。")},
         status=status.HTTP_400_BAD_REQUEST,
     )
 
 
 def json_forbidden(request, exception=None):
-    return JsonResponse({"detail": "没有权限。You may not do this."}, status=status.HTTP_403_FORBIDDEN)
+    return JsonResponse({"detail": _("没有权限进行此操作。")}, status=status.HTTP_403_FORBIDDEN)
 
 
 def json_not_found(request, exception=None):
-    return JsonResponse({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
+    return JsonResponse({"detail": str(NotFound.default_detail)}, status=status.HTTP_404_NOT_FOUND)
 
 
 def json_server_error(request):
-    return JsonResponse({"detail": "Server error; it has been logged."}, status=500)
+    return JsonResponse({"detail": _("服务器出错，错误已记录。")}, status=500)
 
 
 def csrf_failure(request, reason=""):
     """Django's CSRF failure, as JSON on /api/ paths (``CSRF_FAILURE_VIEW``)."""
     if request.path.startswith("/api/"):
         return JsonResponse(
-            {"detail": "CSRF 校验失败：请带上 X-CSRFToken 请求头，或使用令牌认证。CSRF check failed."},
+            {"detail": _("CSRF 校验失败：请带上 X-CSRFToken 请求头，或使用令牌认证。")},
             status=status.HTTP_403_FORBIDDEN,
         )
     return django_csrf_failure(request, reason)

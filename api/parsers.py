@@ -6,6 +6,7 @@ and then every walk over it (validation, logging, ``repr``) recurses as deep. No
 contract nests more than a few levels, so anything deeper than ``MAX_DEPTH`` is a 400.
 """
 
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
@@ -35,9 +36,7 @@ class SafeJSONParser(JSONParser):
         try:
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:
-            raise ParseError(
-                f"JSON 嵌套过深。The JSON is nested more than {MAX_DEPTH} levels deep."
-            ) from None
+            raise ParseError(_("JSON 嵌套过深（最多 %(depth)d 层）。") % {"depth": MAX_DEPTH}) from None
         if depth_exceeds(data, MAX_DEPTH):
-            raise ParseError(f"JSON 嵌套过深。The JSON is nested more than {MAX_DEPTH} levels deep.")
+            raise ParseError(_("JSON 嵌套过深（最多 %(depth)d 层）。") % {"depth": MAX_DEPTH})
         return data

@@ -3,6 +3,7 @@ Every other endpoint is its app's (``<app>/api.py``)."""
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
@@ -50,7 +51,7 @@ class TokenLoginView(APIView):
             if refusal is not None:
                 return Response({"detail": str(refusal)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
             return Response(
-                {"detail": "用户名或密码错误。Wrong username or password."},
+                {"detail": _("用户名或密码错误。")},
                 status=status.HTTP_400_BAD_REQUEST,
             )
         return Response({"token": token_issue(user)})

@@ -7,6 +7,7 @@ them in ``occupations``, ``levels`` and ``level_names``, and its ``occupation``,
 ``level_name`` are null.
 """
 
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.types import OpenApiTypes
@@ -238,10 +239,7 @@ class CatalogEntryListView(generics.ListAPIView):
         try:
             entries = selectors.published_entries(kind)
         except selectors.UnknownCatalog:
-            raise NotFound(
-                "没有这个目录；目录为 key-industry、general、demand、institution。"
-                "No such catalog; the catalogs are key-industry, general, demand and institution."
-            ) from None
+            raise NotFound(_("没有这个目录；目录为 key-industry、general、demand、institution。")) from None
         query = CatalogQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         filters = dict(query.validated_data)

@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from wagtail.models import Workflow, WorkflowContentType
+from wagtail.models import WorkflowContentType, WorkflowPage
 
 from catalogs.choices import CatalogKind, InstitutionType
 from catalogs.models import (
@@ -175,8 +175,8 @@ def _entries() -> None:
 
 
 def _review() -> None:
-    """Editors draft and submit entries; moderators (and the default "Moderators approval"
-    workflow, when it exists) review and publish them."""
+    """Editors draft and submit entries; moderators (and the site's default workflow, the root
+    page's, when it exists) review and publish them."""
     content_types = ContentType.objects.get_for_models(*ENTRY_MODELS.values()).values()
     permissions = Permission.objects.filter(content_type__in=content_types)
     editors = Group.objects.filter(name="Editors").first()
@@ -185,7 +185,10 @@ def _review() -> None:
     moderators = Group.objects.filter(name="Moderators").first()
     if moderators is not None:
         moderators.permissions.add(*permissions)
-    workflow = Workflow.objects.filter(active=True, name="Moderators approval").first()
+    root = (
+        WorkflowPage.objects.filter(page__depth=1, workflow__active=True).select_related("workflow").first()
+    )
+    workflow = root.workflow if root is not None else None
     if workflow is not None:
         for content_type in content_types:
             WorkflowContentType.objects.get_or_create(

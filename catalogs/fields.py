@@ -4,15 +4,14 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 
 from vocabulary.training import Level
 
 
 def validate_levels(value) -> None:
     if not isinstance(value, list) or any(level not in Level.values for level in value):
-        raise ValidationError(
-            "请从列表中选择职业技能等级。Choose skill levels from the list.", code="invalid_choice"
-        )
+        raise ValidationError(_("请从列表中选择职业技能等级。"), code="invalid_choice")
 
 
 class LevelListField(models.JSONField):

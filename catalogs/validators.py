@@ -31,25 +31,18 @@ def validate_credit_code(value: str) -> None:
     code = normalize_credit_code(value)
     if len(code) != 18:
         raise ValidationError(
-            _(
-                "统一社会信用代码应为18位，这个是%(n)d位。A credit code has 18 characters; this one has %(n)d."
-            ),
+            _("统一社会信用代码应为18位，这个是%(n)d位。"),
             code="length",
             params={"n": len(code)},
         )
     if not _SHAPE.match(code):
         raise ValidationError(
-            _(
-                "统一社会信用代码含有不允许的字符（不使用I、O、S、V、Z，第3–8位为行政区划代码）。"
-                "A credit code uses digits and capital letters except I, O, S, V, Z; characters 3–8 are digits."
-            ),
+            _("统一社会信用代码含有不允许的字符（不使用I、O、S、V、Z，第3–8位为行政区划代码）。"),
             code="format",
         )
     if credit_code_check_char(code[:17]) != code[17]:
         raise ValidationError(
-            _(
-                "统一社会信用代码校验位错误，请核对。The credit code's check character is wrong; please check it."
-            ),
+            _("统一社会信用代码校验位错误，请核对。"),
             code="check_char",
         )
 
@@ -57,7 +50,5 @@ def validate_credit_code(value: str) -> None:
 # A mainland mobile number, or a landline with its area code (Zibo: 0533), optional extension.
 validate_contact_phone = RegexValidator(
     r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$",
-    _(
-        "请填写手机号或带区号的固定电话，如0533-1234567。Enter a mobile number or a landline with its area code."
-    ),
+    _("请填写手机号或带区号的固定电话，如0533-1234567。"),
 )

@@ -1,7 +1,7 @@
 """Editors' screens: the four catalogs as one "四个目录" menu of moderated snippets.
 
 Each entry is drafted, submitted to the workflow assigned to its catalog (Settings →
-Workflows; the demo assigns "Moderators approval"), approved and published on its own, with
+Workflows; the demo assigns the site's default workflow, 内容审核), approved and published on its own, with
 revisions, comparison, locking and an audit log. Listings filter by status, year, level,
 occupation and the catalog's own columns.
 """
@@ -11,18 +11,18 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.ui.tables import LiveStatusTagColumn, UpdatedAtColumn
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from catalogs.choices import InstitutionType
 from catalogs.models import DemandEntry, GeneralEntry, InstitutionEntry, KeyIndustryEntry
+from common.wagtail_labels import live_status_column, updated_column
 from vocabulary.people import District, TargetGroup
 from vocabulary.training import Industry, Level
 
 
 def status_columns() -> list:
-    return [UpdatedAtColumn(), LiveStatusTagColumn()]
+    return [updated_column(), live_status_column()]
 
 
 LIVE_CHOICES = [("1", _("已发布")), ("0", _("草稿/未发布"))]

@@ -16,9 +16,12 @@ import mutagen
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
 from mutagen.mp4 import Atoms
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
+
+from common.text import enumeration
 
 MB = 1024 * 1024
 
@@ -79,18 +82,18 @@ def inspect_upload(kind: str, upload) -> MediaInfo:
     extension = PurePosixPath(name.lower()).suffix
     allowed = ALLOWED_EXTENSIONS.get(kind)
     if allowed is None:
-        raise ValidationError(f"“{kind}”类课时不上传文件。Lessons of this kind take no file.", code="no_file")
+        raise ValidationError(_("这类课时不上传文件。"), code="no_file")
     if extension not in allowed:
         raise ValidationError(
-            f"文件类型 {extension or '(无)'} 不适用于此类课时，允许：{'、'.join(sorted(allowed))}。"
-            f"File type {extension or '(none)'} is not allowed here; use {', '.join(sorted(allowed))}.",
+            _("文件类型 %(extension)s 不适用于此类课时，允许：%(allowed)s。")
+            % {"extension": extension or _("（无）"), "allowed": enumeration(sorted(allowed))},
             code="file_type",
         )
     limit = max_bytes(kind)
     if upload.size > limit:
         raise ValidationError(
-            f"文件过大（{filesizeformat(upload.size)}），上限 {filesizeformat(limit)}。"
-            f"The file is {filesizeformat(upload.size)}; the limit is {filesizeformat(limit)}.",
+            _("文件过大（%(size)s），上限 %(limit)s。")
+            % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)},
             code="file_size",
         )
     upload.seek(0)
@@ -114,17 +117,14 @@ def _inspect_media(kind: str, upload) -> MediaInfo:
         parsed = None
     length = getattr(getattr(parsed, "info", None), "length", 0) or 0
     if parsed is None or length <= 0:
-        label = "视频" if kind == "video" else "音频"
-        raise ValidationError(
-            f"无法读取这个{label}文件的时长，文件可能已损坏或不是{label}。"
-            "The file's duration cannot be read: it is damaged or not a media file of this kind.",
-            code="unreadable",
+        message = (
+            _("无法读取这个视频文件的时长，文件可能已损坏或不是视频。")
+            if kind == "video"
+            else _("无法读取这个音频文件的时长，文件可能已损坏或不是音频。")
         )
+        raise ValidationError(message, code="unreadable")
     if kind == "video" and not _mp4_has_video_track(upload):
-        raise ValidationError(
-            "这个文件没有视频画面，请作为音频课时上传。The file has no video track; upload it as an audio lesson.",
-            code="no_video",
-        )
+        raise ValidationError(_("这个文件没有视频画面，请作为音频课时上传。"), code="no_video")
     return MediaInfo(duration=round(length))
 
 
@@ -150,23 +150,21 @@ def _inspect_document(extension: str, upload) -> MediaInfo:
     upload.seek(0)
     if extension == ".pdf":
         if not head.startswith(b"%PDF"):
-            raise ValidationError("这不是 PDF 文件。The file is not a PDF.", code="not_pdf")
+            raise ValidationError(_("这不是 PDF 文件。"), code="not_pdf")
         try:
             reader = PdfReader(upload)
             if reader.is_encrypted:
-                raise ValidationError("PDF 已加密，无法在线阅读。The PDF is encrypted.", code="encrypted")
+                raise ValidationError(_("PDF 已加密，无法在线阅读。"), code="encrypted")
             pages = len(reader.pages)
         except (PdfReadError, ValueError, KeyError, OSError) as error:
             raise ValidationError(
-                f"PDF 文件已损坏。The PDF cannot be read ({type(error).__name__})."
+                _("PDF 文件已损坏，无法读取（%(error)s）。") % {"error": type(error).__name__}
             ) from None
     elif extension in (".docx", ".pptx", ".xlsx"):
         pages = _office_pages(upload)
     else:
         if head != OLE_MAGIC:
-            raise ValidationError(
-                "这不是 Office 文档。The file is not an Office document.", code="not_office"
-            )
+            raise ValidationError(_("这不是 Office 文档。"), code="not_office")
         pages = max(1, upload.size // (40 * 1024))  # old binary formats: estimate from the size
     return MediaInfo(duration=reading_seconds(pages), pages=pages)
 
@@ -186,9 +184,7 @@ def _office_pages(upload) -> int:
             sheets = sum(1 for n in names if n.startswith("xl/worksheets/sheet"))
             slides = sum(1 for n in names if re.match(r"ppt/slides/slide\d+\.xml$", n))
     except zipfile.BadZipFile:
-        raise ValidationError(
-            "Office 文档已损坏。The Office document cannot be read.", code="bad_office"
-        ) from None
+        raise ValidationError(_("Office 文档已损坏，无法读取。"), code="bad_office") from None
     for tag in ("Pages", "Slides"):
         match = re.search(rf"<{tag}>(\d+)</{tag}>", app)
         if match and int(match.group(1)) > 0:

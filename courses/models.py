@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
@@ -39,8 +40,8 @@ class Occupation(models.Model):
 
     class Meta:
         ordering = ["code"]
-        verbose_name = _("职业")
-        verbose_name_plural = _("职业")
+        verbose_name = pgettext_lazy("model", "职业")
+        verbose_name_plural = pgettext_lazy("model plural", "职业")
 
     def __str__(self):
         return f"{self.code} {self.name}"
@@ -56,7 +57,8 @@ class HomePage(Page):
     max_count = 1
 
     class Meta:
-        verbose_name = _("首页")
+        verbose_name_plural = pgettext_lazy("model plural", "首页")
+        verbose_name = pgettext_lazy("model", "首页")
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -77,7 +79,8 @@ class CourseIndexPage(Page):
     subpage_types = ["courses.CoursePage"]
 
     class Meta:
-        verbose_name = _("课程列表页")
+        verbose_name_plural = pgettext_lazy("model plural", "课程列表页")
+        verbose_name = pgettext_lazy("model", "课程列表页")
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -211,8 +214,8 @@ class CoursePage(RoutablePageMixin, Page):
     subpage_types = []
 
     class Meta:
-        verbose_name = _("课程")
-        verbose_name_plural = _("课程")
+        verbose_name = pgettext_lazy("model", "课程")
+        verbose_name_plural = pgettext_lazy("model plural", "课程")
 
     def clean(self):
         super().clean()
@@ -329,7 +332,12 @@ class LessonKind(models.TextChoices):
 class Lesson(Orderable):
     """One lesson of a course, in the course's order. Video lessons carry a media file."""
 
-    course = ParentalKey(CoursePage, on_delete=models.CASCADE, related_name="lessons")
+    course = ParentalKey(
+        CoursePage,
+        on_delete=models.CASCADE,
+        related_name="lessons",
+        verbose_name=pgettext_lazy("field", "课程"),
+    )
     chapter = models.CharField(
         _("章节"), max_length=100, blank=True, help_text=_("章节名称：相邻的同名课时归为一章。")
     )
@@ -364,8 +372,8 @@ class Lesson(Orderable):
     ]
 
     class Meta(Orderable.Meta):
-        verbose_name = _("课时")
-        verbose_name_plural = _("课时")
+        verbose_name = pgettext_lazy("model", "课时")
+        verbose_name_plural = pgettext_lazy("model plural", "课时")
 
     def __str__(self):
         return self.title

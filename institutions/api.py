@@ -23,6 +23,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from api.shapes import DetailSerializer
+from common.text import enumeration
 from courses.models import CoursePage, Lesson
 from institutions import roles, selectors, services
 from institutions import serializers as s
@@ -95,7 +96,7 @@ def _class_fields(data: dict) -> dict:
         raise ValidationError(
             {
                 field: _("只能选择师资库中审核通过的教师（编号 %(ids)s 不是）。")
-                % {"ids": "、".join(map(str, missing))}
+                % {"ids": enumeration(missing)}
             }
         )
     if "teacher" in fields:
@@ -155,7 +156,7 @@ class ClassListView(generics.ListAPIView):
             value = params.get(name)
             if value:
                 if not (value.isascii() and value.isdigit()) or int(value) > s.MAX_ID:
-                    raise ValidationError({name: "请填写编号。Give an id."})
+                    raise ValidationError({name: _("请填写编号。")})
                 classes = classes.filter(**{field: int(value)})
         if params.get("district"):
             classes = classes.filter(district=params["district"])
@@ -233,7 +234,7 @@ class ClassMembersView(APIView):
         body.is_valid(raise_exception=True)
         learner = Learner.objects.filter(pk=body.validated_data["learner"]).first()
         if learner is None:
-            raise ValidationError({"learner": "没有这个学员。No such learner."})
+            raise ValidationError({"learner": _("没有这个学员。")})
         try:
             membership, created = services.class_member_add(training_class=training_class, learner=learner)
         except DjangoValidationError as error:  # services.ClassFull: the class is full
@@ -265,14 +266,12 @@ class ClassAssignmentsView(APIView):
         data = body.validated_data
         course = CoursePage.objects.live().filter(pk=data["course"]).first()
         if course is None:
-            raise ValidationError({"course": "没有这门已发布的课程。No such published course."})
+            raise ValidationError({"course": _("没有这门已发布的课程。")})
         lessons = list(Lesson.objects.filter(pk__in=data["lessons"]))
         if len(lessons) != len(set(data["lessons"])) or any(
             lesson.course_id != course.pk for lesson in lessons
         ):
-            raise ValidationError(
-                {"lessons": "所选课时不属于这门课程。The lessons must belong to the course."}
-            )
+            raise ValidationError({"lessons": _("所选课时不属于这门课程。")})
         try:
             assignment = services.assignment_create(
                 training_class=training_class,
@@ -305,11 +304,9 @@ class LearnerVerifyView(APIView):
     def post(self, request, learner_id: int):
         learner = roles.learners_visible_to(request.user).filter(pk=learner_id).first()
         if learner is None:
-            raise NotFound("没有这个学员。No such learner.")
+            raise NotFound(_("没有这个学员。"))
         if not roles.can_verify_identity(request.user, learner):
-            raise PermissionDenied(
-                "只有学员所在班级的培训机构工作人员可以核验身份。Only staff of the learner's institution verify identity."
-            )
+            raise PermissionDenied(_("只有学员所在班级的培训机构工作人员可以核验身份。"))
         body = s.VerifySerializer(data=request.data)
         body.is_valid(raise_exception=True)
         learner_services.learner_verify(
@@ -341,7 +338,7 @@ class RevealView(APIView):
     def post(self, request, learner_id: int):
         learner = Learner.objects.filter(pk=learner_id).first()
         if learner is None:
-            raise NotFound("没有这个学员。No such learner.")
+            raise NotFound(_("没有这个学员。"))
         data = request.data if isinstance(request.data, dict) else {}
         field = str(data.get("field", ""))
         try:
@@ -368,7 +365,7 @@ def _int_param(request, name: str) -> int | None:
     if raw in (None, ""):
         return None
     if not raw.isdigit() or len(raw) > 18:
-        raise ValidationError({"detail": f"{name} must be a whole number."})
+        raise ValidationError({"detail": _("%(name)s 须为整数。") % {"name": name}})
     return int(raw)
 
 

@@ -9,6 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from courses.models import CoursePage
 from institutions.models import MAX_CAPACITY, TrainingClass, TrainingMode
@@ -42,7 +43,9 @@ class ClassForm(forms.Form):
         label=_("班级名称"), max_length=200, help_text=_("如：2026年养老护理员（五级）第3期")
     )
     course = forms.ModelChoiceField(
-        label=_("课程"), queryset=CoursePage.objects.none(), help_text=_("只列出已发布的课程。")
+        label=pgettext_lazy("field", "课程"),
+        queryset=CoursePage.objects.none(),
+        help_text=_("只列出已发布的课程。"),
     )
     starts_on = forms.DateField(label=_("开班日期"), widget=DATE_INPUT)
     ends_on = forms.DateField(label=_("结业日期"), widget=DATE_INPUT)
@@ -133,7 +136,7 @@ class MemberAddForm(forms.Form):
 
 
 class AssignmentForm(forms.Form):
-    course = forms.ModelChoiceField(label=_("课程"), queryset=CoursePage.objects.none())
+    course = forms.ModelChoiceField(label=pgettext_lazy("field", "课程"), queryset=CoursePage.objects.none())
     opens_at = forms.DateTimeField(
         label=_("开始时间"), required=False, widget=DATETIME_INPUT, help_text=_("留空则从现在开始。")
     )

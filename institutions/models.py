@@ -11,6 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from catalogs.validators import normalize_credit_code, validate_contact_phone, validate_credit_code
 from vocabulary.people import District
@@ -18,38 +19,38 @@ from vocabulary.training import Level
 
 
 class InstitutionType(models.TextChoices):
-    PUBLIC = "public", "公办"
-    PRIVATE = "private", "民办"
-    ENTERPRISE = "enterprise", "企业"
-    COLLEGE = "college", "院校"
-    TECHNICAL_SCHOOL = "technical-school", "技工院校"
+    PUBLIC = "public", _("公办")
+    PRIVATE = "private", _("民办")
+    ENTERPRISE = "enterprise", _("企业")
+    COLLEGE = "college", _("院校")
+    TECHNICAL_SCHOOL = "technical-school", _("技工院校")
 
 
 class Institution(models.Model):
     """A training institution (培训机构) approved to train for some occupations."""
 
-    name = models.CharField("机构名称", max_length=200)
+    name = models.CharField(_("机构名称"), max_length=200)
     credit_code = models.CharField(
-        "统一社会信用代码", max_length=18, unique=True, validators=[validate_credit_code]
+        _("统一社会信用代码"), max_length=18, unique=True, validators=[validate_credit_code]
     )
-    licence_number = models.CharField("办学许可证号", max_length=50, blank=True)
-    type = models.CharField("机构类型", max_length=20, choices=InstitutionType.choices)
-    district = models.CharField("所在区县", max_length=10, choices=District.choices)
-    address = models.CharField("地址", max_length=200, blank=True)
-    contact_person = models.CharField("联系人", max_length=50, blank=True)
+    licence_number = models.CharField(_("办学许可证号"), max_length=50, blank=True)
+    type = models.CharField(_("机构类型"), max_length=20, choices=InstitutionType.choices)
+    district = models.CharField(_("所在区县"), max_length=10, choices=District.choices)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    contact_person = models.CharField(_("联系人"), max_length=50, blank=True)
     contact_phone = models.CharField(
-        "联系电话", max_length=20, blank=True, validators=[validate_contact_phone]
+        _("联系电话"), max_length=20, blank=True, validators=[validate_contact_phone]
     )
     occupations = models.ManyToManyField(
-        "courses.Occupation", verbose_name="核准培训职业（工种）", blank=True, related_name="institutions"
+        "courses.Occupation", verbose_name=_("核准培训职业（工种）"), blank=True, related_name="institutions"
     )
-    active = models.BooleanField("有效", default=True, help_text="停用后，其工作人员不再具有机构权限。")
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    active = models.BooleanField(_("有效"), default=True, help_text=_("停用后，其工作人员不再具有机构权限。"))
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
         ordering = ["id"]
-        verbose_name = "培训机构"
-        verbose_name_plural = "培训机构"
+        verbose_name = pgettext_lazy("model", "培训机构")
+        verbose_name_plural = pgettext_lazy("model plural", "培训机构")
 
     def __str__(self):
         return self.name
@@ -63,20 +64,23 @@ class InstitutionStaff(models.Model):
     """A user working for one institution (a user is staff of at most one)."""
 
     class Role(models.TextChoices):
-        ADMIN = "admin", "机构管理员"
-        TEACHER = "teacher", "教务/教师"
+        ADMIN = "admin", _("机构管理员")
+        TEACHER = "teacher", _("教务/教师")
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="institution_staff"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="institution_staff",
+        verbose_name=_("用户账号"),
     )
     institution = models.ForeignKey(
-        Institution, on_delete=models.CASCADE, related_name="staff", verbose_name="培训机构"
+        Institution, on_delete=models.CASCADE, related_name="staff", verbose_name=_("培训机构")
     )
-    role = models.CharField("岗位", max_length=10, choices=Role.choices, default=Role.ADMIN)
+    role = models.CharField(_("岗位"), max_length=10, choices=Role.choices, default=Role.ADMIN)
 
     class Meta:
-        verbose_name = "机构工作人员"
-        verbose_name_plural = "机构工作人员"
+        verbose_name = pgettext_lazy("model", "机构工作人员")
+        verbose_name_plural = pgettext_lazy("model plural", "机构工作人员")
 
     def __str__(self):
         return f"{self.user} @ {self.institution}"
@@ -85,16 +89,16 @@ class InstitutionStaff(models.Model):
 class Enterprise(models.Model):
     """An employer (企业) whose HR follows the training of its own employees."""
 
-    name = models.CharField("企业名称", max_length=200)
+    name = models.CharField(_("企业名称"), max_length=200)
     credit_code = models.CharField(
-        "统一社会信用代码", max_length=18, unique=True, validators=[validate_credit_code]
+        _("统一社会信用代码"), max_length=18, unique=True, validators=[validate_credit_code]
     )
-    district = models.CharField("所在区县", max_length=10, choices=District.choices)
+    district = models.CharField(_("所在区县"), max_length=10, choices=District.choices)
 
     class Meta:
         ordering = ["id"]
-        verbose_name = "企业"
-        verbose_name_plural = "企业"
+        verbose_name = pgettext_lazy("model", "企业")
+        verbose_name_plural = pgettext_lazy("model plural", "企业")
 
     def __str__(self):
         return self.name
@@ -108,15 +112,18 @@ class EnterpriseHR(models.Model):
     """A user doing HR for one enterprise: sees that enterprise's employees only."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enterprise_hr"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="enterprise_hr",
+        verbose_name=_("用户账号"),
     )
     enterprise = models.ForeignKey(
-        Enterprise, on_delete=models.CASCADE, related_name="hr", verbose_name="企业"
+        Enterprise, on_delete=models.CASCADE, related_name="hr", verbose_name=_("企业")
     )
 
     class Meta:
-        verbose_name = "企业人力资源"
-        verbose_name_plural = "企业人力资源"
+        verbose_name = pgettext_lazy("model", "企业人力资源")
+        verbose_name_plural = pgettext_lazy("model plural", "企业人力资源")
 
     def __str__(self):
         return f"{self.user} @ {self.enterprise}"
@@ -125,15 +132,17 @@ class EnterpriseHR(models.Model):
 class Employment(models.Model):
     """A learner's current employer (one at a time)."""
 
-    learner = models.OneToOneField("learners.Learner", on_delete=models.CASCADE, related_name="employment")
-    enterprise = models.ForeignKey(
-        Enterprise, on_delete=models.CASCADE, related_name="employments", verbose_name="企业"
+    learner = models.OneToOneField(
+        "learners.Learner", on_delete=models.CASCADE, related_name="employment", verbose_name=_("学员")
     )
-    started_on = models.DateField("入职日期", null=True, blank=True)
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, related_name="employments", verbose_name=_("企业")
+    )
+    started_on = models.DateField(_("入职日期"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "任职"
-        verbose_name_plural = "任职"
+        verbose_name = pgettext_lazy("model", "任职")
+        verbose_name_plural = pgettext_lazy("model plural", "任职")
 
     def __str__(self):
         return f"{self.learner} @ {self.enterprise}"
@@ -143,13 +152,16 @@ class DistrictOfficial(models.Model):
     """A user of a district's human-resources office: sees learners and classes of that district."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="district_official"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="district_official",
+        verbose_name=_("用户账号"),
     )
-    district = models.CharField("区县", max_length=10, choices=District.choices)
+    district = models.CharField(_("区县"), max_length=10, choices=District.choices)
 
     class Meta:
-        verbose_name = "区县人社工作人员"
-        verbose_name_plural = "区县人社工作人员"
+        verbose_name = pgettext_lazy("model", "区县人社工作人员")
+        verbose_name_plural = pgettext_lazy("model plural", "区县人社工作人员")
 
     def __str__(self):
         return f"{self.user} @ {self.district}"
@@ -176,18 +188,21 @@ class TrainingClass(models.Model):
     """
 
     institution = models.ForeignKey(
-        Institution, on_delete=models.PROTECT, related_name="classes", verbose_name="培训机构"
+        Institution, on_delete=models.PROTECT, related_name="classes", verbose_name=_("培训机构")
     )
     course = models.ForeignKey(
-        "courses.CoursePage", on_delete=models.PROTECT, related_name="training_classes", verbose_name="课程"
+        "courses.CoursePage",
+        on_delete=models.PROTECT,
+        related_name="training_classes",
+        verbose_name=pgettext_lazy("field", "课程"),
     )
     occupation = models.ForeignKey(
         "courses.Occupation",
         on_delete=models.PROTECT,
         related_name="training_classes",
-        verbose_name="职业（工种）",
+        verbose_name=_("职业（工种）"),
     )
-    level = models.CharField("等级", max_length=10, choices=Level.choices, default=Level.FIVE)
+    level = models.CharField(_("等级"), max_length=10, choices=Level.choices, default=Level.FIVE)
     teacher = models.ForeignKey(
         "teachers.Teacher",
         on_delete=models.SET_NULL,
@@ -206,11 +221,11 @@ class TrainingClass(models.Model):
         limit_choices_to={"state": "approved"},
         help_text=_("只能选择审核通过的师资；主讲教师也在其中。"),
     )
-    name = models.CharField("班级名称", max_length=200)
-    starts_on = models.DateField("开班日期")
-    ends_on = models.DateField("结业日期")
+    name = models.CharField(_("班级名称"), max_length=200)
+    starts_on = models.DateField(_("开班日期"))
+    ends_on = models.DateField(_("结业日期"))
     district = models.CharField(
-        "区县", max_length=10, choices=District.choices, blank=True, help_text="留空则取机构所在区县。"
+        _("区县"), max_length=10, choices=District.choices, blank=True, help_text=_("留空则取机构所在区县。")
     )
     capacity = models.PositiveIntegerField(
         _("班额"),
@@ -226,14 +241,18 @@ class TrainingClass(models.Model):
         _("上课地点"), max_length=200, blank=True, help_text=_("线下或线上线下结合授课时必填。")
     )
     learners = models.ManyToManyField(
-        "learners.Learner", through="ClassMembership", related_name="training_classes", blank=True
+        "learners.Learner",
+        through="ClassMembership",
+        related_name="training_classes",
+        blank=True,
+        verbose_name=_("学员"),
     )
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
         ordering = ["-starts_on", "id"]
-        verbose_name = "班级"
-        verbose_name_plural = "班级"
+        verbose_name = pgettext_lazy("model", "班级")
+        verbose_name_plural = pgettext_lazy("model plural", "班级")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(ends_on__gte=models.F("starts_on")), name="class_ends_after_start"
@@ -274,15 +293,17 @@ class TrainingClass(models.Model):
 
 
 class ClassMembership(models.Model):
-    training_class = models.ForeignKey(TrainingClass, on_delete=models.CASCADE, related_name="memberships")
-    learner = models.ForeignKey(
-        "learners.Learner", on_delete=models.CASCADE, related_name="class_memberships"
+    training_class = models.ForeignKey(
+        TrainingClass, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("班级")
     )
-    joined_at = models.DateTimeField("加入时间", default=timezone.now)
+    learner = models.ForeignKey(
+        "learners.Learner", on_delete=models.CASCADE, related_name="class_memberships", verbose_name=_("学员")
+    )
+    joined_at = models.DateTimeField(_("加入时间"), default=timezone.now)
 
     class Meta:
-        verbose_name = "班级学员"
-        verbose_name_plural = "班级学员"
+        verbose_name = pgettext_lazy("model", "班级学员")
+        verbose_name_plural = pgettext_lazy("model plural", "班级学员")
         constraints = [
             models.UniqueConstraint(fields=["training_class", "learner"], name="one_membership_per_class")
         ]
@@ -295,30 +316,38 @@ class Assignment(models.Model):
     """A module assigned to a class: a course, or only some of its lessons (none chosen: all)."""
 
     training_class = models.ForeignKey(
-        TrainingClass, on_delete=models.CASCADE, related_name="assignments", verbose_name="班级"
+        TrainingClass, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("班级")
     )
     course = models.ForeignKey(
-        "courses.CoursePage", on_delete=models.PROTECT, related_name="class_assignments", verbose_name="课程"
+        "courses.CoursePage",
+        on_delete=models.PROTECT,
+        related_name="class_assignments",
+        verbose_name=pgettext_lazy("field", "课程"),
     )
     lessons = models.ManyToManyField(
         "courses.Lesson",
         blank=True,
         related_name="assignments",
-        verbose_name="指定课时",
-        help_text="不选则为整门课程。",
+        verbose_name=_("指定课时"),
+        help_text=_("不选则为整门课程。"),
     )
-    opens_at = models.DateTimeField("开始时间", default=timezone.now)
-    due_at = models.DateTimeField("截止时间")
-    note = models.TextField("说明", blank=True)
+    opens_at = models.DateTimeField(_("开始时间"), default=timezone.now)
+    due_at = models.DateTimeField(_("截止时间"))
+    note = models.TextField(_("说明"), blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("创建人"),
     )
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
         ordering = ["due_at", "id"]
-        verbose_name = "学习任务"
-        verbose_name_plural = "学习任务"
+        verbose_name = pgettext_lazy("model", "学习任务")
+        verbose_name_plural = pgettext_lazy("model plural", "学习任务")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(due_at__gt=models.F("opens_at")), name="assignment_due_after_opens"

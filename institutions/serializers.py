@@ -23,9 +23,17 @@ def assignment_time(value: dt.datetime | None) -> dt.datetime | None:
     first, last = ASSIGNMENT_YEARS
     if value is not None and not first <= value.astimezone(dt.UTC).year <= last:
         raise serializers.ValidationError(
-            f"时间须在 {first} 年至 {last} 年之间。The time must be within the years {first}–{last}."
+            _("时间须在 %(first)d 年至 %(last)d 年之间。") % {"first": first, "last": last}
         )
     return value
+
+
+class TranslatedCharField(serializers.CharField):
+    """Text stored in the source language (a gettext message, e.g. learners.verification's
+    details), answered in the request's; text that is no message (a provider's own) as stored."""
+
+    def to_representation(self, value):
+        return _(value) if value else value
 
 
 class InstitutionRefSerializer(serializers.Serializer):
@@ -182,9 +190,10 @@ class MemberSerializer(serializers.Serializer):
         choices=VerificationStatus.choices,
         help_text="the real-name check: pending, verified, rejected or unavailable (staff then confirm in person)",
     )
-    verification_detail = serializers.CharField(
+    verification_detail = TranslatedCharField(
         source="learner.verification_detail",
-        help_text="why, in words (Chinese first), e.g. 姓名与身份证号不一致",
+        help_text="why, in words: the platform's own text in the request's language, a provider's as it "
+        "came, e.g. 姓名与身份证号不一致",
     )
     joined_at = serializers.DateTimeField()
     credited_seconds = serializers.FloatField()
@@ -309,9 +318,7 @@ class AssignmentCreateSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if attrs.get("opens_at") and attrs["due_at"] <= attrs["opens_at"]:
-            raise serializers.ValidationError(
-                {"due_at": "截止时间须晚于开始时间。The due time must be after the opening time."}
-            )
+            raise serializers.ValidationError({"due_at": _("截止时间须晚于开始时间。")})
         return attrs
 
 

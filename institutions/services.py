@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.text import enumeration
 from courses.models import CoursePage, Lesson
 from institutions.models import Assignment, ClassMembership, Institution, TrainingClass, TrainingMode
 from learners.models import Enrollment, Learner
@@ -46,7 +47,7 @@ def _teachers_checked(teachers: Iterable[Teacher], lead: Teacher | None = None) 
         raise ValidationError(
             {
                 "teachers": _("只能选择师资库中审核通过的教师：%(names)s 未通过审核。")
-                % {"names": "、".join(refused)}
+                % {"names": enumeration(refused)}
             }
         )
     return unique
@@ -230,7 +231,7 @@ def assignment_create(
     strangers = [lesson.pk for lesson in lessons if lesson.course_id != course.pk]
     if strangers:
         raise ValidationError(
-            {"lessons": _("课时 %(ids)s 不属于这门课程。") % {"ids": "、".join(str(pk) for pk in strangers)}}
+            {"lessons": _("课时 %(ids)s 不属于这门课程。") % {"ids": enumeration(strangers)}}
         )
     existing = _existing_assignment(training_class, course)
     if existing is not None:

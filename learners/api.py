@@ -1,6 +1,7 @@
 """Learners API: real-name registration, self-enrolment (选单) and the learner's own profile."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
@@ -62,7 +63,7 @@ class RegisterView(APIView):
         except registration_guard.RegistrationRefused as refusal:
             return Response({"detail": refusal.message}, status=refusal.status)
         if not isinstance(request.data, dict):
-            raise ValidationError({"detail": "The body must be a JSON object."})
+            raise ValidationError({"detail": _("请求体必须是 JSON 对象。")})
         form = RegistrationForm(data=request.data)
         if not form.is_valid():
             if form.has_error("id_number", "duplicate"):
@@ -98,10 +99,10 @@ class EnrollView(APIView):
     def post(self, request, course_id: int):
         learner = getattr(request.user, "learner", None)
         if learner is None:
-            raise PermissionDenied("只有注册学员可以选课。Only registered learners can enrol.")
+            raise PermissionDenied(_("只有注册学员可以选课。"))
         course = published_courses().filter(pk=course_id).first()
         if course is None:
-            raise NotFound("没有这门课程。No such published course.")
+            raise NotFound(_("没有这门课程。"))
         try:
             enrollment, created = enrollment_create(learner=learner, course=course)
         except EnrollmentRefused as refusal:

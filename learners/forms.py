@@ -98,7 +98,7 @@ class RegistrationForm(forms.Form):
         except ValidationError as error:
             raise forms.ValidationError(error.messages) from None
         if User.objects.filter(username__iexact=username).exists():
-            raise forms.ValidationError(_("该用户名已被使用。This username is taken."), code="taken")
+            raise forms.ValidationError(USERNAME_TAKEN, code="taken")
         return username
 
     def clean_id_number(self):
@@ -106,9 +106,7 @@ class RegistrationForm(forms.Form):
         validate_id_number(number)
         if Learner.objects.with_id_number(number).exists():
             raise forms.ValidationError(
-                _(
-                    "该身份证号已注册，一人只能注册一个账号；如忘记密码请找回。This ID number is already registered."
-                ),
+                _("该身份证号已注册，一人只能注册一个账号；如忘记密码请找回。"),
                 code="duplicate",
             )
         return number
@@ -150,9 +148,7 @@ class ActivationForm(forms.Form):
     )
     password = forms.CharField(label=_("设置密码"), widget=forms.PasswordInput, strip=False)
 
-    error_message = _(
-        "身份证号与手机号不匹配，或账号已激活。The ID number and phone do not match an account to activate."
-    )
+    error_message = _("身份证号与手机号不匹配，或账号已激活。")
 
     def clean_username(self):
         username = self.cleaned_data["username"].strip()

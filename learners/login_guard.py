@@ -56,13 +56,11 @@ class LoginRefused(PermissionDenied):
 
 
 class LoginLocked(LoginRefused):
-    message = _("登录失败次数过多，请15分钟后再试。Too many failed logins; try again in 15 minutes.")
+    message = _("登录失败次数过多，请15分钟后再试。")
 
 
 class LoginUnavailable(LoginRefused):
-    message = _(
-        "登录服务暂时不可用，请稍后再试。Login is unavailable for a moment; please try again shortly."
-    )
+    message = _("登录服务暂时不可用，请稍后再试。")
 
 
 def client_address(request) -> str:

@@ -12,6 +12,7 @@ registration form is what an attacker would wait for.
 import logging
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from rest_framework.throttling import SimpleRateThrottle
 
 from learners.login_guard import client_address
@@ -21,14 +22,12 @@ logger = logging.getLogger(__name__)
 
 class RegistrationRefused(Exception):
     status = 429
-    message = "注册过于频繁，请稍后再试。Too many registrations from here; please try again later."
+    message = _("注册过于频繁，请稍后再试。")
 
 
 class RegistrationUnavailable(RegistrationRefused):
     status = 503
-    message = (
-        "注册服务暂时不可用，请稍后再试。Registration is unavailable for a moment; please try again shortly."
-    )
+    message = _("注册服务暂时不可用，请稍后再试。")
 
 
 class _AddressThrottle(SimpleRateThrottle):

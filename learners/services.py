@@ -4,7 +4,10 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
+from common.text import enumeration
 from courses.models import CoursePage
 from learners.models import Enrollment, Learner, RevealLog, VerificationStatus
 from learners.signals import learner_verified
@@ -21,9 +24,7 @@ def enrollment_create(*, learner: Learner, course: CoursePage, source: str = Enr
     decides, and the loser reads the winner's row).
     """
     if source == Enrollment.Source.SELF and not course.open_enrolment:
-        raise EnrollmentRefused(
-            "此课程不开放自主选课，请通过培训机构报名。This course is not open to self-enrolment."
-        )
+        raise EnrollmentRefused(_("此课程不开放自主选课，请通过培训机构报名。"))
     existing = Enrollment.objects.filter(learner=learner, course=course).first()
     if existing is not None:
         return existing, False
@@ -70,13 +71,12 @@ def learner_register(
             return learner
     except IntegrityError:
         if User.objects.filter(username=username).exists():
-            raise ValidationError({"username": ["该用户名已被使用。This username is taken."]}) from None
-        raise ValidationError(
-            {"id_number": ["该身份证号已注册。This ID number is already registered."]}
-        ) from None
+            raise ValidationError({"username": [_("该用户名已被使用。")]}) from None
+        raise ValidationError({"id_number": [_("该身份证号已注册。")]}) from None
 
 
-STAFF_DETAIL = "培训机构工作人员现场核验身份证。Confirmed in person by institution staff."
+# Stored in the source language (gettext_noop) and translated where it is shown.
+STAFF_DETAIL = gettext_noop("培训机构工作人员现场核验身份证。")
 
 
 def learner_verify(
@@ -154,7 +154,7 @@ def identity_check_after_commit(learner: Learner) -> None:
     transaction.on_commit(enqueue, robust=True)
 
 
-USERNAME_TAKEN = "该用户名已被使用。"
+USERNAME_TAKEN = gettext_lazy("该用户名已被使用。")
 
 
 def learner_activate(*, learner: Learner, password: str, username: str = "") -> Learner:
@@ -200,10 +200,12 @@ def learner_reveal(
     viewer's role may see it, which the caller asks the roles (``institutions.roles.
     can_reveal_personal_data``): who may is the institutions side's to say, above this app."""
     if field not in REVEALABLE_FIELDS:
-        raise ValidationError({"field": [f"只能查看 {', '.join(REVEALABLE_FIELDS)}。"]})
+        raise ValidationError(
+            {"field": [_("只能查看 %(fields)s。") % {"fields": enumeration(REVEALABLE_FIELDS)}]}
+        )
     if not (reason or "").strip():
-        raise ValidationError({"reason": ["请说明查看原因。Give the reason for seeing this data."]})
+        raise ValidationError({"reason": [_("请说明查看原因。")]})
     if not permitted:
-        raise PermissionDenied("您的角色无权查看完整个人信息。Your role may not see this personal data.")
+        raise PermissionDenied(_("您的角色无权查看完整个人信息。"))
     RevealLog.objects.create(viewer=viewer, learner=learner, field=field, reason=reason.strip()[:200], ip=ip)
     return getattr(learner, field)

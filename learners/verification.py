@@ -3,7 +3,8 @@
 Providers sit behind one small interface, chosen by the IDENTITY_VERIFICATION_PROVIDER setting (a
 dotted path), as Django's e-mail backends are: a class whose ``verify(real_name, id_number)``
 returns a ``VerificationResult`` — an outcome (verified, rejected or unavailable), the method's
-name and a detail a person can read, Chinese first. A provider never raises because its service
+name and a detail a person can read (ours in Chinese, translated where it is shown; a provider's
+own as it came). A provider never raises because its service
 failed: a network error, a timeout or a 5xx is "unavailable".
 
 - ``DevelopmentBackend`` (the default in debug): offline; checks the ID number's check digit and
@@ -25,6 +26,7 @@ import requests
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_noop
 from django_tasks import task
 
 from learners.models import Learner, VerificationStatus
@@ -35,17 +37,13 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_PROVIDER = "learners.verification.DevelopmentBackend"
 
-MATCH_DETAIL = "姓名与身份证号一致。The name matches the ID number."
-MISMATCH_DETAIL = "姓名与身份证号不一致。The name does not match the ID number."
-BAD_NUMBER_DETAIL = "身份证号校验不通过。The ID number fails its check."
-UNAVAILABLE_DETAIL = (
-    "实名核验服务暂不可用，可到培训机构现场核验身份证。"
-    "The real-name service is unavailable; identity can be confirmed in person at an institution."
-)
-STAFF_ONLY_DETAIL = (
-    "未接入实名核验服务，请到培训机构现场核验身份证。"
-    "No real-name service: identity is confirmed in person at an institution."
-)
+# Stored as the learner's verification_detail in the source language (gettext_noop), and
+# translated where they are shown; a provider's own detail is shown as it came.
+MATCH_DETAIL = gettext_noop("姓名与身份证号一致。")
+MISMATCH_DETAIL = gettext_noop("姓名与身份证号不一致。")
+BAD_NUMBER_DETAIL = gettext_noop("身份证号校验不通过。")
+UNAVAILABLE_DETAIL = gettext_noop("实名核验服务暂不可用，可到培训机构现场核验身份证。")
+STAFF_ONLY_DETAIL = gettext_noop("未接入实名核验服务，请到培训机构现场核验身份证。")
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Progress API: the events endpoint and the progress reads, shared by PC, app and WeChat."""
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
@@ -28,7 +29,7 @@ class PayloadTooLarge(ValidationError):
 def learner_of(user) -> Learner:
     learner = getattr(user, "learner", None)
     if learner is None:
-        raise PermissionDenied("只有注册学员有学习进度。Only registered learners record progress.")
+        raise PermissionDenied(_("只有注册学员有学习进度。"))
     return learner
 
 
@@ -37,9 +38,9 @@ def enrolled_lesson(learner: Learner, lesson_id: int) -> Lesson:
     enrolled (the one look-up of every progress endpoint that names a lesson)."""
     lesson = Lesson.objects.filter(pk=lesson_id).first()
     if lesson is None:
-        raise NotFound("没有这个课时。No such lesson.")
+        raise NotFound(_("没有这个课时。"))
     if not learner.enrollments.filter(course_id=lesson.course_id).exists():
-        raise PermissionDenied("未报名此课程。You are not enrolled in this lesson's course.")
+        raise PermissionDenied(_("未报名此课程。"))
     return lesson
 
 
@@ -47,7 +48,7 @@ def learner_keys_of(request) -> Learner:
     """The requesting learner with only its keys loaded (``progress.selectors.learner_keys``)."""
     learner = learner_keys(request.user, getattr(request.auth, "learner_pk", None))
     if learner is None:
-        raise PermissionDenied("只有注册学员有学习进度。Only registered learners record progress.")
+        raise PermissionDenied(_("只有注册学员有学习进度。"))
     return learner
 
 
@@ -65,13 +66,16 @@ class ProgressEventsView(APIView):
         body = request.data
         events = body.get("events") if isinstance(body, dict) else None
         if not isinstance(events, list):
-            raise ValidationError({"detail": 'The body must be {"events": [...]}.'})
+            raise ValidationError({"detail": _('请求体必须是 {"events": [...]}。')})
         if not events:
-            raise ValidationError({"detail": "The batch holds no events; send 1 to 500."})
+            raise ValidationError({"detail": _("这一批没有事件，请发送 1 至 500 个。")})
         limit = settings.PROGRESS["MAX_BATCH"]
         if len(events) > limit:
             raise PayloadTooLarge(
-                {"detail": f"A batch holds at most {limit} events; this one has {len(events)}. Split it."}
+                {
+                    "detail": _("一批最多 %(limit)d 个事件，这一批有 %(count)d 个，请分批发送。")
+                    % {"limit": limit, "count": len(events)}
+                }
             )
         origin = Origin(
             ip=request.META.get("REMOTE_ADDR"), user_agent=request.META.get("HTTP_USER_AGENT", "")
@@ -111,9 +115,9 @@ class CourseProgressView(APIView):
         learner = learner_of(request.user)
         course = CoursePage.objects.filter(pk=course_id).first()
         if course is None:
-            raise NotFound("没有这门课程。No such course.")
+            raise NotFound(_("没有这门课程。"))
         if not learner.enrollments.filter(course=course).exists():
-            raise PermissionDenied("未报名此课程。You are not enrolled in this course.")
+            raise PermissionDenied(_("未报名此课程。"))
         return Response(course_progress_data(learner, course))
 
 

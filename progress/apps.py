@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ProgressConfig(AppConfig):
     name = "progress"
-    verbose_name = "学习进度 Progress"
+    verbose_name = _("学习进度")

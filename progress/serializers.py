@@ -5,6 +5,7 @@ attention check's request serializer validates its body."""
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
@@ -106,16 +107,16 @@ class AttentionRequestSerializer(serializers.Serializer):
 
     def validate_channel(self, value):
         if value not in Channel.values:
-            raise ValidationError("渠道须为 pc、app 或 wechat。The channel must be pc, app or wechat.")
+            raise ValidationError(_("渠道须为 pc、app 或 wechat。"))
         return value
 
     def validate_at(self, value):
         now = timezone.now()
         limits = settings.PROGRESS
         if (value - now).total_seconds() > limits["CLOCK_AHEAD_SECONDS"]:
-            raise ValidationError("时间晚于服务器时间。The time is ahead of the server's clock.")
+            raise ValidationError(_("时间晚于服务器时间。"))
         if (now - value).total_seconds() > limits["OFFLINE_WINDOW_SECONDS"]:
-            raise ValidationError("时间过早。The time is older than the offline window.")
+            raise ValidationError(_("时间过早。"))
         return value
 
 

@@ -5,6 +5,7 @@ the learner must be enrolled in the lesson's course (403); an attempt is seen an
 by its owner (anyone else: 404). A lesson's quiz counts only while it is live (published): a
 draft or unpublished quiz is a 404 like no quiz at all."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
@@ -33,19 +34,19 @@ from quizzes.services import (
 def learner_of(user) -> Learner:
     learner = getattr(user, "learner", None)
     if learner is None:
-        raise PermissionDenied("只有注册学员可以参加测验。Only registered learners take quizzes.")
+        raise PermissionDenied(_("只有注册学员可以参加测验。"))
     return learner
 
 
 def quiz_for(learner: Learner, lesson_id: int) -> tuple[Lesson, Quiz]:
     lesson = selectors.lesson_with_quiz(lesson_id)
     if lesson is None:
-        raise NotFound("没有这个课时。No such lesson.")
+        raise NotFound(_("没有这个课时。"))
     if not selectors.learner_is_enrolled(learner, lesson):
-        raise PermissionDenied("未报名此课程。You are not enrolled in this lesson's course.")
+        raise PermissionDenied(_("未报名此课程。"))
     quiz = selectors.quiz_of(lesson)
     if quiz is None:
-        raise NotFound("本课时没有测验。This lesson has no quiz.")
+        raise NotFound(_("本课时没有测验。"))
     return lesson, quiz
 
 
@@ -116,9 +117,7 @@ class AttemptSubmitView(APIView):
         learner = learner_of(request.user)
         body = request.data
         if not isinstance(body, dict) or "answers" not in body:
-            raise ValidationError(
-                {"detail": '请求体必须是 {"answers": {...}}。The body must be {"answers": {...}}.'}
-            )
+            raise ValidationError({"detail": _('请求体必须是 {"answers": {...}}。')})
         try:
             outcome = attempt_submit(
                 learner=learner,

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class QuizzesConfig(AppConfig):
     name = "quizzes"
-    verbose_name = "题库与测验 Quizzes"
+    verbose_name = _("题库与测验")

@@ -1,10 +1,15 @@
 """Editors' forms for the question bank and quizzes (Wagtail snippet forms)."""
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail.admin.forms import WagtailAdminModelForm
 
 TRUE_FALSE = "true_false"  # QuestionKind.TRUE_FALSE; quizzes.models imports this module
+# The texts of a true/false question's two choices: data, the same in every language.
+TRUE_TEXT = "正确"
+FALSE_TEXT = "错误"
 
 
 class QuestionForm(WagtailAdminModelForm):
@@ -12,10 +17,18 @@ class QuestionForm(WagtailAdminModelForm):
     entered without choices, creates 正确/错误 from the answer picked here."""
 
     true_false_answer = forms.ChoiceField(
-        label=_("判断题答案 True/false answer"),
-        choices=[("", "—"), ("true", "正确"), ("false", "错误")],
+        label=_("判断题答案"),
+        choices=[
+            ("", "—"),
+            ("true", pgettext_lazy("true/false answer", "正确")),
+            ("false", pgettext_lazy("true/false answer", "错误")),
+        ],
         required=False,
-        help_text=_("判断题可不填选项：选择答案后自动生成“正确”“错误”两个选项。"),
+        help_text=format_lazy(
+            _("判断题可不填选项：选择答案后自动生成“{true}”“{false}”两个选项。"),
+            true=TRUE_TEXT,
+            false=FALSE_TEXT,
+        ),
     )
 
     def _submitted_choices(self) -> list[tuple[str, bool]] | None:
@@ -42,13 +55,13 @@ class QuestionForm(WagtailAdminModelForm):
             if not answer:
                 self.add_error(
                     "true_false_answer",
-                    "判断题请选择正确答案，或添加“正确”“错误”两个选项。"
-                    "Pick the answer, or add the choices 正确 and 错误.",
+                    _("判断题请选择正确答案，或添加“%(true)s”“%(false)s”两个选项。")
+                    % {"true": TRUE_TEXT, "false": FALSE_TEXT},
                 )
                 self.instance._pending_choices = []
                 return cleaned
             self._auto_true_false = answer == "true"
-            choices = [("正确", answer == "true"), ("错误", answer == "false")]
+            choices = [(TRUE_TEXT, answer == "true"), (FALSE_TEXT, answer == "false")]
         self.instance._pending_choices = choices
         return cleaned
 

@@ -19,23 +19,21 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.models import DraftStateMixin, LockableMixin, Orderable, RevisionMixin, WorkflowMixin
 from wagtail.search import index
 
-from quizzes.forms import QuestionForm, QuizForm
+from quizzes.forms import FALSE_TEXT, TRUE_TEXT, QuestionForm, QuizForm
 from vocabulary.training import Level
-
-TRUE_TEXT = "正确"
-FALSE_TEXT = "错误"
 
 
 class QuestionKind(models.TextChoices):
-    SINGLE = "single", _("单选 Single choice")
-    MULTIPLE = "multiple", _("多选 Multiple choice")
-    TRUE_FALSE = "true_false", _("判断 True/false")
+    SINGLE = "single", _("单选")
+    MULTIPLE = "multiple", _("多选")
+    TRUE_FALSE = "true_false", _("判断")
 
 
 def choices_problem(kind: str, choices: list[tuple[str, bool]]) -> str | None:
@@ -44,18 +42,21 @@ def choices_problem(kind: str, choices: list[tuple[str, bool]]) -> str | None:
     correct = sum(1 for _text, is_correct in choices if is_correct)
     if kind == QuestionKind.TRUE_FALSE:
         if sorted(texts) != sorted([TRUE_TEXT, FALSE_TEXT]):
-            return "判断题的选项必须恰好是“正确”和“错误”两项。A true/false question has exactly the choices 正确 and 错误."
+            return _("判断题的选项必须恰好是“%(true)s”和“%(false)s”两项。") % {
+                "true": TRUE_TEXT,
+                "false": FALSE_TEXT,
+            }
         if correct != 1:
-            return "判断题必须恰好有一个正确答案。A true/false question needs exactly one correct choice."
+            return _("判断题必须恰好有一个正确答案。")
         return None
     if len(choices) < 2:
-        return "至少需要两个选项。A question needs at least two choices."
+        return _("至少需要两个选项。")
     if len(set(texts)) != len(texts):
-        return "选项内容不能重复。Two choices have the same text."
+        return _("选项内容不能重复。")
     if kind == QuestionKind.SINGLE and correct != 1:
-        return "单选题必须恰好有一个正确选项。A single-choice question needs exactly one correct choice."
+        return _("单选题必须恰好有一个正确选项。")
     if kind == QuestionKind.MULTIPLE and correct < 1:
-        return "多选题至少要有一个正确选项。A multiple-choice question needs at least one correct choice."
+        return _("多选题至少要有一个正确选项。")
     return None
 
 
@@ -70,24 +71,25 @@ class Question(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, ind
     workflow; quizzes use live questions only."""
 
     occupation = models.ForeignKey(
-        "courses.Occupation", on_delete=models.PROTECT, related_name="questions", verbose_name=_("occupation")
+        "courses.Occupation",
+        on_delete=models.PROTECT,
+        related_name="questions",
+        verbose_name=_("职业（工种）"),
     )
-    level = models.CharField(_("level"), max_length=10, choices=Level.choices, blank=True)
+    level = models.CharField(_("等级"), max_length=10, choices=Level.choices, blank=True)
     kind = models.CharField(
-        _("kind"), max_length=12, choices=QuestionKind.choices, default=QuestionKind.SINGLE
+        _("题型"), max_length=12, choices=QuestionKind.choices, default=QuestionKind.SINGLE
     )
-    stem = models.TextField(_("题干 stem"))
-    explanation = models.TextField(
-        _("解析 explanation"), blank=True, help_text=_("Shown to the learner after submission.")
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    stem = models.TextField(_("题干"))
+    explanation = models.TextField(_("解析"), blank=True, help_text=_("交卷后向学员显示。"))
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     base_form_class = QuestionForm
     panels = [
         FieldRowPanel([FieldPanel("occupation"), FieldPanel("level"), FieldPanel("kind")]),
         FieldPanel("stem"),
-        InlinePanel("choices", label=_("选项 Choices"), min_num=0),
+        InlinePanel("choices", label=_("选项"), min_num=0),
         FieldPanel("true_false_answer"),
         FieldPanel("explanation"),
     ]
@@ -100,8 +102,8 @@ class Question(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, ind
     ]
 
     class Meta:
-        verbose_name = _("question")
-        verbose_name_plural = _("questions")
+        verbose_name = pgettext_lazy("model", "题目")
+        verbose_name_plural = pgettext_lazy("model plural", "题目")
         ordering = ["-pk"]
 
     def __str__(self):
@@ -131,15 +133,15 @@ class Question(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, ind
 
 
 class Choice(Orderable):
-    question = ParentalKey(Question, on_delete=models.CASCADE, related_name="choices")
-    text = models.CharField(_("text"), max_length=500)
-    is_correct = models.BooleanField(_("correct"), default=False)
+    question = ParentalKey(Question, on_delete=models.CASCADE, related_name="choices", verbose_name=_("题目"))
+    text = models.CharField(_("选项内容"), max_length=500)
+    is_correct = models.BooleanField(_("正确答案"), default=False)
 
     panels = [FieldRowPanel([FieldPanel("text"), FieldPanel("is_correct")])]
 
     class Meta(Orderable.Meta):
-        verbose_name = _("choice")
-        verbose_name_plural = _("choices")
+        verbose_name = pgettext_lazy("model", "选项")
+        verbose_name_plural = pgettext_lazy("model plural", "选项")
 
     def __str__(self):
         return self.text
@@ -149,7 +151,7 @@ class Quiz(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, Cluster
     """A quiz: questions from the bank, each worth some points, with its rules. Published
     through the moderation workflow; its lesson shows it only while it is live."""
 
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("测验名称"), max_length=200)
     lesson = models.OneToOneField(
         "courses.Lesson",
         null=True,
@@ -157,11 +159,11 @@ class Quiz(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, Cluster
         on_delete=models.SET_NULL,
         related_name="quiz",
         limit_choices_to={"kind": "quiz"},
-        verbose_name=_("lesson"),
+        verbose_name=pgettext_lazy("field", "课时"),
         help_text=_("本测验所属的测验课时（课时类型“测验”）。课程中新加的课时随课程发布后才能在此选择。"),
     )
     pass_mark = models.PositiveSmallIntegerField(
-        _("pass mark (%)"),
+        _("及格线（%）"),
         default=60,
         validators=[MaxValueValidator(100)],
         help_text=_(
@@ -169,21 +171,21 @@ class Quiz(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, Cluster
         ),
     )
     max_attempts = models.PositiveSmallIntegerField(
-        _("max attempts"), default=3, help_text=_("0 = unlimited.")
+        _("最多作答次数"), default=3, help_text=_("0 为不限次数。")
     )
-    shuffle_questions = models.BooleanField(_("shuffle questions"), default=True)
+    shuffle_questions = models.BooleanField(_("打乱题目顺序"), default=True)
     shuffle_choices = models.BooleanField(
-        _("shuffle choices"), default=False, help_text=_("True/false choices always stay in order.")
+        _("打乱选项顺序"), default=False, help_text=_("判断题的选项始终保持原顺序。")
     )
     time_limit_minutes = models.PositiveSmallIntegerField(
-        _("time limit (minutes)"),
+        _("答题时限（分钟）"),
         null=True,
         blank=True,
         validators=[MinValueValidator(1)],
-        help_text=_("Empty: no time limit."),
+        help_text=_("留空为不限时。"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     base_form_class = QuizForm
     panels = [
@@ -196,14 +198,14 @@ class Quiz(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, Cluster
                 ),
                 FieldRowPanel([FieldPanel("shuffle_questions"), FieldPanel("shuffle_choices")]),
             ],
-            heading=_("Rules"),
+            heading=_("测验规则"),
         ),
-        InlinePanel("quiz_questions", label=_("Questions"), min_num=0),
+        InlinePanel("quiz_questions", label=_("测验题目"), min_num=0),
     ]
 
     class Meta:
-        verbose_name = _("quiz")
-        verbose_name_plural = _("quizzes")
+        verbose_name = pgettext_lazy("model", "测验")
+        verbose_name_plural = pgettext_lazy("model plural", "测验")
         ordering = ["-pk"]
 
     def __str__(self):
@@ -221,26 +223,26 @@ class Quiz(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, Cluster
     def clean(self):
         super().clean()
         if self.lesson_id and self.lesson.kind != "quiz":
-            raise ValidationError({"lesson": _("Choose a lesson of kind “quiz” (测验).")})
+            raise ValidationError({"lesson": _("请选择类型为“测验”的课时。")})
 
 
 class QuizQuestion(Orderable):
-    quiz = ParentalKey(Quiz, on_delete=models.CASCADE, related_name="quiz_questions")
+    quiz = ParentalKey(Quiz, on_delete=models.CASCADE, related_name="quiz_questions", verbose_name=_("测验"))
     question = models.ForeignKey(
         Question,
         on_delete=models.PROTECT,
         related_name="quiz_entries",
         limit_choices_to={"live": True},
-        verbose_name=_("question"),
+        verbose_name=_("题目"),
         help_text=_("只能选用已发布（审核通过）的题目。"),
     )
-    points = models.PositiveSmallIntegerField(_("points"), default=1, validators=[MinValueValidator(1)])
+    points = models.PositiveSmallIntegerField(_("分值"), default=1, validators=[MinValueValidator(1)])
 
     panels = [FieldRowPanel([FieldPanel("question"), FieldPanel("points")])]
 
     class Meta(Orderable.Meta):
-        verbose_name = _("quiz question")
-        verbose_name_plural = _("quiz questions")
+        verbose_name = pgettext_lazy("model", "测验题目")
+        verbose_name_plural = pgettext_lazy("model plural", "测验题目")
         constraints = [models.UniqueConstraint(fields=["quiz", "question"], name="question_once_per_quiz")]
 
     def __str__(self):
@@ -254,29 +256,33 @@ class Attempt(models.Model):
     quiz do not change an attempt under way."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("in progress")
-        SUBMITTED = "submitted", _("submitted")
-        EXPIRED = "expired", _("expired")
+        OPEN = "open", _("作答中")
+        SUBMITTED = "submitted", _("已交卷")
+        EXPIRED = "expired", _("已超时")
 
-    quiz = models.ForeignKey(Quiz, on_delete=models.PROTECT, related_name="attempts")
-    learner = models.ForeignKey("learners.Learner", on_delete=models.CASCADE, related_name="quiz_attempts")
-    number = models.PositiveSmallIntegerField(help_text=_("1 for the learner's first attempt at this quiz."))
-    seed = models.PositiveIntegerField()
-    layout = models.JSONField(default=list)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    started_at = models.DateTimeField()
-    expires_at = models.DateTimeField(null=True, blank=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    answers = models.JSONField(default=dict, help_text=_('{"question id": [choice id, ...]} as submitted.'))
-    points = models.PositiveIntegerField(null=True, blank=True)
-    max_points = models.PositiveIntegerField(default=0)
-    score = models.DecimalField(_("score (%)"), max_digits=5, decimal_places=2, null=True, blank=True)
-    passed = models.BooleanField(default=False)
-    channel = models.CharField(max_length=10, blank=True)
+    quiz = models.ForeignKey(Quiz, on_delete=models.PROTECT, related_name="attempts", verbose_name=_("测验"))
+    learner = models.ForeignKey(
+        "learners.Learner", on_delete=models.CASCADE, related_name="quiz_attempts", verbose_name=_("学员")
+    )
+    number = models.PositiveSmallIntegerField(_("第几次作答"), help_text=_("学员第一次作答此测验为 1。"))
+    seed = models.PositiveIntegerField(_("随机种子"))
+    layout = models.JSONField(_("题目布局"), default=list)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    started_at = models.DateTimeField(_("开始时间"))
+    expires_at = models.DateTimeField(_("到期时间"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("交卷时间"), null=True, blank=True)
+    answers = models.JSONField(
+        _("答案"), default=dict, help_text=_('提交的答案：{"题目id": [选项id, ...]}。')
+    )
+    points = models.PositiveIntegerField(_("得分"), null=True, blank=True)
+    max_points = models.PositiveIntegerField(_("满分"), default=0)
+    score = models.DecimalField(_("得分率（%）"), max_digits=5, decimal_places=2, null=True, blank=True)
+    passed = models.BooleanField(_("及格"), default=False)
+    channel = models.CharField(_("渠道"), max_length=10, blank=True)
 
     class Meta:
-        verbose_name = _("quiz attempt")
-        verbose_name_plural = _("quiz attempts")
+        verbose_name = pgettext_lazy("model", "测验作答")
+        verbose_name_plural = pgettext_lazy("model plural", "测验作答")
         constraints = [
             models.UniqueConstraint(fields=["quiz", "learner", "number"], name="attempt_number_once"),
             models.UniqueConstraint(

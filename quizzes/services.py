@@ -15,6 +15,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.db.models import Count, Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from learners.models import Learner
 from progress.completion import lesson_content_complete
@@ -108,8 +109,7 @@ def attempt_start(*, learner: Learner, quiz: Quiz, now=None) -> tuple[Attempt, b
         used = tally["used"]
         if quiz.max_attempts and used >= quiz.max_attempts:
             refusal = NoAttemptsLeft(
-                f"本测验最多可作答 {quiz.max_attempts} 次，您已全部用完。"
-                f"This quiz allows {quiz.max_attempts} attempts; all have been used."
+                _("本测验最多可作答 %(n)d 次，您已全部用完。") % {"n": quiz.max_attempts}
             )
         else:
             entries = list(
@@ -133,7 +133,7 @@ def attempt_start(*, learner: Learner, quiz: Quiz, now=None) -> tuple[Attempt, b
                     max_points=sum(entry["points"] for entry in layout),
                 )
                 return attempt, True
-            refusal = QuizNotReady("本测验还没有题目。This quiz has no questions yet.")
+            refusal = QuizNotReady(_("本测验还没有题目。"))
     raise refusal
 
 
@@ -146,47 +146,41 @@ class Outcome:
     completed_lesson: bool
 
 
-def _parse_id(value, what: str) -> int:
+def _parse_id(value, what) -> int:
     if isinstance(value, bool):
-        raise AnswersInvalid(f"{what}必须是整数。{what} must be an integer.")
+        raise AnswersInvalid(_("%(what)s必须是整数。") % {"what": what})
     if isinstance(value, int):
         return value
     if isinstance(value, str) and value.strip().isdigit():
         return int(value)
-    raise AnswersInvalid(f"{what}必须是整数：{value!r}。{what} must be an integer: {value!r}.")
+    raise AnswersInvalid(_("%(what)s必须是整数：%(value)r。") % {"what": what, "value": value})
 
 
 def answers_parse(raw, layout: list[dict], questions: dict[int, Question]) -> dict[int, list[int]]:
     """Check a submitted ``{"question id": [choice id, ...]}`` against the attempt; return it as
     ints (each list sorted, without repeats). Unanswered questions may be left out."""
     if not isinstance(raw, dict):
-        raise AnswersInvalid(
-            'answers 必须是对象：{"题目id": [选项id, ...]}。answers must be {"question id": [choice id, ...]}.'
-        )
+        raise AnswersInvalid(_('answers 必须是对象：{"题目id": [选项id, ...]}。'))
     in_attempt = {entry["question"] for entry in layout}
     parsed: dict[int, list[int]] = {}
     for key, value in raw.items():
-        question_id = _parse_id(key, "题目id question id")
+        question_id = _parse_id(key, _("题目id"))
         if question_id not in in_attempt or question_id not in questions:
-            raise AnswersInvalid(
-                f"题目 {question_id} 不在本次测验中。Question {question_id} is not in this attempt."
-            )
+            raise AnswersInvalid(_("题目 %(question)d 不在本次测验中。") % {"question": question_id})
         if not isinstance(value, list):
             raise AnswersInvalid(
-                f"题目 {question_id} 的答案必须是选项id的列表。The answer to question {question_id} must be a list of choice ids."
+                _("题目 %(question)d 的答案必须是选项id的列表。") % {"question": question_id}
             )
         question = questions[question_id]
         valid = {choice.pk for choice in question.choices.all()}
-        chosen = sorted({_parse_id(item, "选项id choice id") for item in value})
+        chosen = sorted({_parse_id(item, _("选项id")) for item in value})
         stray = [choice_id for choice_id in chosen if choice_id not in valid]
         if stray:
             raise AnswersInvalid(
-                f"选项 {stray[0]} 不属于题目 {question_id}。Choice {stray[0]} does not belong to question {question_id}."
+                _("选项 %(choice)d 不属于题目 %(question)d。") % {"choice": stray[0], "question": question_id}
             )
         if question.kind != QuestionKind.MULTIPLE and len(chosen) > 1:
-            raise AnswersInvalid(
-                f"题目 {question_id} 只能选一个答案。Question {question_id} takes one answer."
-            )
+            raise AnswersInvalid(_("题目 %(question)d 只能选一个答案。") % {"question": question_id})
         parsed[question_id] = chosen
     return parsed
 
@@ -229,14 +223,14 @@ def attempt_submit(
     ``AttemptExpired`` (too late: closed with score 0, which stays), ``AnswersInvalid``."""
     now = now or timezone.now()
     if channel not in Channel.values:
-        raise AnswersInvalid("channel 必须是 pc、app 或 wechat。channel must be pc, app or wechat.")
+        raise AnswersInvalid(_("channel 必须是 pc、app 或 wechat。"))
     with transaction.atomic():
         _lock_learner(learner)
         attempt = Attempt.objects.select_for_update().filter(pk=attempt_id, learner=learner).first()
         if attempt is None:
-            raise AttemptNotFound("没有这次测验记录。No such attempt.")
+            raise AttemptNotFound(_("没有这次测验记录。"))
         if attempt.status != Attempt.Status.OPEN:
-            raise AttemptClosed("本次测验已经交卷。This attempt was already submitted.", attempt)
+            raise AttemptClosed(_("本次测验已经交卷。"), attempt)
         overdue = attempt_is_overdue(attempt, now)
         if overdue:
             _expire(attempt, now)
@@ -267,7 +261,5 @@ def attempt_submit(
                     learner=learner, lesson=quiz.lesson, channel=channel, now=now
                 )
     if overdue:
-        raise AttemptExpired(
-            "答题时间已到，本次测验已结束，记0分。Time is up: the attempt was closed with score 0.", attempt
-        )
+        raise AttemptExpired(_("答题时间已到，本次测验已结束，记0分。"), attempt)
     return Outcome(attempt=attempt, results=results, completed_lesson=completed)

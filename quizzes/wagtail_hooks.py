@@ -14,11 +14,12 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.ui.tables import Column, LiveStatusTagColumn, UpdatedAtColumn
+from wagtail.admin.ui.tables import Column
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.chooser import ChooseResultsView, ChooseView, SnippetChooserViewSet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from common.wagtail_labels import LazyAdminSnippetChooser, live_status_column, updated_column
 from courses.models import Occupation
 from quizzes.models import Attempt, Question, QuestionKind, Quiz
 from vocabulary.training import Level
@@ -90,6 +91,7 @@ class QuestionChooseResultsView(LiveQuestionsMixin, ChooseResultsView):
 
 
 class QuestionChooserViewSet(SnippetChooserViewSet):
+    base_widget_class = LazyAdminSnippetChooser
     choose_view_class = QuestionChooseView
     choose_results_view_class = QuestionChooseResultsView
 
@@ -97,10 +99,10 @@ class QuestionChooserViewSet(SnippetChooserViewSet):
 class QuestionViewSet(SnippetViewSet):
     model = Question
     icon = "help"
-    menu_label = _("题库 Question bank")
+    menu_label = _("题库")
     filterset_class = QuestionFilterSet
     chooser_viewset_class = QuestionChooserViewSet
-    list_display = ["__str__", "occupation", "level", "kind", UpdatedAtColumn(), LiveStatusTagColumn()]
+    list_display = ["__str__", "occupation", "level", "kind", updated_column(), live_status_column()]
     search_fields = ["stem"]
     ordering = ["-pk"]
     # Wagtail's copy view re-posts the original's inline children by id; keep it off.
@@ -113,7 +115,7 @@ class QuestionViewSet(SnippetViewSet):
 class QuizViewSet(SnippetViewSet):
     model = Quiz
     icon = "tasks"
-    menu_label = _("测验 Quizzes")
+    menu_label = _("测验")
     filterset_class = QuizFilterSet
     list_display = [
         "title",
@@ -121,8 +123,8 @@ class QuizViewSet(SnippetViewSet):
         Column("total_points", label=_("满分")),
         Column("pass_mark", label=_("及格线（%）")),
         "max_attempts",
-        UpdatedAtColumn(),
-        LiveStatusTagColumn(),
+        updated_column(),
+        live_status_column(),
     ]
     search_fields = ["title"]
     ordering = ["-pk"]
@@ -150,8 +152,7 @@ def keep_quizzes_with_attempts(request, instances):
     if quizzes and Attempt.objects.filter(quiz__in=quizzes).exists():
         messages.error(
             request,
-            "已有学员作答的测验不能删除（作答记录需要保留），可以取消它与课时的关联。"
-            "A quiz that learners have attempted cannot be deleted; unlink it from its lesson instead.",
+            _("已有学员作答的测验不能删除（作答记录需要保留），可以取消它与课时的关联。"),
         )
         return redirect("wagtailsnippets_quizzes_quiz:list")
     return None

@@ -10,6 +10,7 @@ Importing is for the class's institution staff; the dashboard also for district 
 district, the bureau and auditors. A class outside the user's reach is a 404.
 """
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
@@ -33,14 +34,14 @@ from rosters.services import RosterRefused, roster_confirm, roster_preview
 def visible_class(user, class_id: int) -> TrainingClass:
     training_class = institution_selectors.visible_class(user, class_id)
     if training_class is None:
-        raise NotFound("没有这个班级。No such class.")
+        raise NotFound(_("没有这个班级。"))
     return training_class
 
 
 def managed_class(user, class_id: int) -> TrainingClass:
     training_class = visible_class(user, class_id)
     if not roles.can_manage_class(user, training_class):
-        raise PermissionDenied("只有本机构工作人员可以导入学员。Only the institution's staff import rosters.")
+        raise PermissionDenied(_("只有本机构工作人员可以导入学员。"))
     return training_class
 
 
@@ -48,12 +49,10 @@ def read_upload(request) -> tuple[bytes, str]:
     """The uploaded file's bytes and name; a missing file is a 400, a too large one a 413."""
     upload = request.FILES.get("file")
     if upload is None:
-        raise ValidationError({"file": ["请选择花名册文件。Attach the roster as the field 'file'."]})
-    max_bytes, _, _ = limits()
+        raise ValidationError({"file": [_("请选择花名册文件。")]})
+    max_bytes, _rows, _ratio = limits()
     if upload.size > max_bytes:
-        raise RosterFileError(
-            f"文件过大（上限 {max_bytes // 1024} KB）。The file is too large (limit {max_bytes} bytes).", 413
-        )
+        raise RosterFileError(_("文件过大（上限 %(kb)d KB）。") % {"kb": max_bytes // 1024}, 413)
     return upload.read(max_bytes + 1), upload.name or ""
 
 
@@ -149,7 +148,7 @@ class RosterConfirmView(APIView):
         training_class = managed_class(request.user, class_id)
         upload = RosterUpload.objects.filter(pk=upload_id, training_class=training_class).first()
         if upload is None:
-            raise NotFound("没有这次上传。No such roster upload.")
+            raise NotFound(_("没有这次上传。"))
         checksum = request.data.get("checksum", "") if hasattr(request.data, "get") else ""
         try:
             result = roster_confirm(upload=upload, user=request.user, checksum=str(checksum or ""))

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import translation
+from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
 from learners.models import Learner
@@ -77,46 +78,37 @@ class RawRow:
 
 def read_roster(content: bytes) -> list[RawRow]:
     """The data rows of a roster file (empty rows skipped), by its content, not its name."""
-    max_bytes, max_rows, _ = limits()
+    max_bytes, max_rows, _ratio = limits()
     if len(content) > max_bytes:
-        raise RosterFileError(
-            f"文件过大（上限 {max_bytes // 1024} KB）。The file is too large (limit {max_bytes} bytes).", 413
-        )
+        raise RosterFileError(_("文件过大（上限 %(kb)d KB）。") % {"kb": max_bytes // 1024}, 413)
     if not content.strip():
-        raise RosterFileError("文件是空的。The file is empty.")
+        raise RosterFileError(_("文件是空的。"))
     if content.startswith(b"PK\x03\x04"):
         table = _xlsx_rows(content, max_rows)
     elif content.startswith(b"\xd0\xcf\x11\xe0"):
-        raise RosterFileError(
-            "不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 或 CSV。Old .xls files are not supported; "
-            "save as .xlsx or CSV."
-        )
+        raise RosterFileError(_("不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 或 CSV。"))
     else:
         table = _csv_rows(content, max_rows)
     return _rows_under_header(table, max_rows)
 
 
 def _xlsx_rows(content: bytes, max_rows: int):
-    _, _, max_unpacked = limits()
+    _max_bytes, _max_rows, max_unpacked = limits()
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, ValueError, OSError):
-        raise RosterFileError("文件已损坏，无法作为 .xlsx 打开。The .xlsx file is corrupt.") from None
+        raise RosterFileError(_("文件已损坏，无法作为 .xlsx 打开。")) from None
     if unpacked > max_unpacked:
-        raise RosterFileError(
-            "文件解压后过大，请只保留花名册工作表。The workbook unpacks to too much data.", 413
-        )
+        raise RosterFileError(_("文件解压后过大，请只保留花名册工作表。"), 413)
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds on malformed parts; all mean "not a workbook"
-        raise RosterFileError(
-            "无法读取该 Excel 文件，请确认是 .xlsx 格式。The file is not a readable .xlsx workbook."
-        ) from None
+        raise RosterFileError(_("无法读取该 Excel 文件，请确认是 .xlsx 格式。")) from None
     try:
         sheet = workbook.worksheets[0] if workbook.worksheets else None
         if sheet is None:
-            raise RosterFileError("Excel 文件中没有工作表。The workbook has no sheet.")
+            raise RosterFileError(_("Excel 文件中没有工作表。"))
         rows, filled, blanks = [], 0, 0
         # Header search rows + data rows + one more to detect "too many rows".
         budget = HEADER_SEARCH_ROWS + max_rows + 1
@@ -134,7 +126,7 @@ def _xlsx_rows(content: bytes, max_rows: int):
     except RosterFileError:
         raise
     except Exception:  # a corrupt sheet part fails only while iterating
-        raise RosterFileError("Excel 工作表内容已损坏。The worksheet is corrupt.") from None
+        raise RosterFileError(_("Excel 工作表内容已损坏。")) from None
     finally:
         workbook.close()
 
@@ -152,18 +144,13 @@ def _decode(content: bytes) -> str:
             return content.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise RosterFileError(
-        "无法识别文件编码，请保存为 UTF-8 或 GBK 编码的 CSV，或 .xlsx。"
-        "The file is neither UTF-8 nor GBK text, nor .xlsx."
-    )
+    raise RosterFileError(_("无法识别文件编码，请保存为 UTF-8 或 GBK 编码的 CSV，或 .xlsx。"))
 
 
 def _csv_rows(content: bytes, max_rows: int):
     text = _decode(content)
     if "\x00" in text:
-        raise RosterFileError(
-            "文件不是 .xlsx 或 CSV 格式。The file is neither an .xlsx workbook nor a CSV file."
-        )
+        raise RosterFileError(_("文件不是 .xlsx 或 CSV 格式。"))
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
     rows, filled = [], 0
@@ -178,7 +165,7 @@ def _csv_rows(content: bytes, max_rows: int):
             if filled > budget:
                 break
     except csv.Error:
-        raise RosterFileError("CSV 格式错误。The CSV file is malformed.") from None
+        raise RosterFileError(_("CSV 格式错误。")) from None
     return rows
 
 
@@ -205,14 +192,11 @@ def _rows_under_header(table: list[list], max_rows: int) -> list[RawRow]:
             break
     if header_at is None:
         raise RosterFileError(
-            "找不到表头：第一行应为 姓名、身份证号、手机号、区县、人员类别、工作单位（可选）。"
-            "No header row with 姓名 and 身份证号 was found."
+            _("找不到表头：第一行应为 姓名、身份证号、手机号、区县、人员类别、工作单位（可选）。")
         )
     missing = [HEADER_LABELS[key] for key in REQUIRED_COLUMNS if key not in mapping]
     if missing:
-        raise RosterFileError(
-            f"表头缺少列：{'、'.join(missing)}。The header lacks the columns: {', '.join(missing)}."
-        )
+        raise RosterFileError(_("表头缺少列：%(columns)s。") % {"columns": "、".join(missing)})
     rows = []
     for index, values in enumerate(table[header_at + 1 :], start=header_at + 2):
         if not values:
@@ -222,11 +206,9 @@ def _rows_under_header(table: list[list], max_rows: int) -> list[RawRow]:
             continue
         rows.append(RawRow(number=index, cells=cells))
         if len(rows) > max_rows:
-            raise RosterFileError(
-                f"花名册超过 {max_rows} 行，请分批导入。The roster has more than {max_rows} rows.", 413
-            )
+            raise RosterFileError(_("花名册超过 %(n)d 行，请分批导入。") % {"n": max_rows}, 413)
     if not rows:
-        raise RosterFileError("花名册中没有学员数据。The roster has no rows under its header.")
+        raise RosterFileError(_("花名册中没有学员数据。"))
     return rows
 
 
@@ -258,25 +240,20 @@ def _district(value: str) -> str:
 
 def _id_number_errors(raw, number: str) -> list[str]:
     if isinstance(raw, int | float) and len(str(int(raw))) >= 16:
-        return [
-            "身份证号被 Excel 存成了数字，末几位已丢失；请把该列设为“文本”后重新填写。"
-            "The ID number was stored as a number by Excel and lost its last digits."
-        ]
+        return [_("身份证号被 Excel 存成了数字，末几位已丢失；请把该列设为“文本”后重新填写。")]
     if not number:
-        return ["缺少身份证号。The ID number is missing."]
+        return [_("缺少身份证号。")]
     try:
         validate_id_number(number)
     except ValidationError as error:
         code = error.error_list[0].code
         if code == "length":
-            return [
-                f"身份证号应为18位，此号码为{len(number)}位。An ID number has 18 characters, not {len(number)}."
-            ]
+            return [_("身份证号应为18位，此号码为%(n)d位。") % {"n": len(number)}]
         if code == "check_digit":
-            return ["身份证号校验位错误，请核对。The ID number's check digit is wrong."]
+            return [_("身份证号校验位错误，请核对。")]
         if code == "birth_date":
-            return ["身份证号中的出生日期无效。The ID number holds no valid birth date."]
-        return ["身份证号应为17位数字加1位数字或X。An ID number is 17 digits then a digit or X."]
+            return [_("身份证号中的出生日期无效。")]
+        return [_("身份证号应为17位数字加1位数字或X。")]
     return []
 
 
@@ -293,25 +270,23 @@ def check_row(raw: RawRow, groups: dict[str, str]) -> dict:
     errors = []
     name_limit = Learner._meta.get_field("real_name").max_length
     if not name:
-        errors.append("缺少姓名。The name is missing.")
+        errors.append(_("缺少姓名。"))
     elif len(name) > name_limit:
-        errors.append(f"姓名过长（最多{name_limit}字）。The name is too long.")
+        errors.append(_("姓名过长（最多%(n)d字）。") % {"n": name_limit})
     errors += _id_number_errors(id_raw, id_number)
     try:
         phone_validator(phone)
     except ValidationError:
-        errors.append("手机号应为11位大陆手机号码。Enter an 11-digit mainland mobile number.")
+        errors.append(_("手机号应为11位大陆手机号码。"))
     district = _district(district_text)
     if not district:
-        errors.append(
-            f"区县“{district_text}”不在淄博市11个区县中。Unknown district: must be one of Zibo's 11."
-        )
+        errors.append(_("区县“%(district)s”不在淄博市11个区县中。") % {"district": district_text})
     target_group = groups.get(group_text.replace(" ", ""), "")
     if not target_group:
-        errors.append(f"人员类别“{group_text}”无法识别。Unknown target group.")
+        errors.append(_("人员类别“%(group)s”无法识别。") % {"group": group_text})
     employer_limit = Learner._meta.get_field("employer").max_length
     if len(employer) > employer_limit:
-        errors.append(f"工作单位过长（最多{employer_limit}字）。The employer is too long.")
+        errors.append(_("工作单位过长（最多%(n)d字）。") % {"n": employer_limit})
     return {
         "row": raw.number,
         "name": name,
@@ -334,9 +309,7 @@ def check_rows(raw_rows: list[RawRow]) -> list[dict]:
         if len(number) != 18:
             continue
         if number in first_seen:
-            row["errors"].append(
-                f"与第{first_seen[number]}行是同一人（身份证号重复）。The same person as row {first_seen[number]}."
-            )
+            row["errors"].append(_("与第%(row)d行是同一人（身份证号重复）。") % {"row": first_seen[number]})
         else:
             first_seen[number] = row["row"]
     return rows

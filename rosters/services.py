@@ -16,7 +16,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from common.text import enumeration
 from institutions.models import ClassMembership, TrainingClass
 from institutions.services import ClassFull, class_member_add
 from learners.crypto import blind_index
@@ -28,6 +31,11 @@ from rosters.selectors import upload_rows
 from vocabulary.identity import normalize_id_number
 
 DEFAULT_UPLOAD_TTL = 2 * 3600
+
+
+REGISTERED_SINCE_PREVIEW = gettext_lazy(
+    "第%(row)d行的身份证号在预览后已被注册；本次未导入任何数据，请重新上传。"
+)
 
 
 class RosterRefused(Exception):
@@ -63,7 +71,7 @@ def _annotate(training_class: TrainingClass, rows: list[dict]) -> None:
     }
     in_class = set(
         ClassMembership.objects.filter(
-            training_class=training_class, learner_id__in=[pk for pk, _ in registered.values()]
+            training_class=training_class, learner_id__in=[pk for pk, _name in registered.values()]
         ).values_list("learner_id", flat=True)
     )
     for row in rows:
@@ -76,15 +84,12 @@ def _annotate(training_class: TrainingClass, rows: list[dict]) -> None:
         row["new"] = False
         row["already_in_class"] = pk in in_class
         if row["name"] and row["name"] != real_name:
-            row["errors"].append(
-                "该身份证号已注册，但姓名与注册信息不一致，请核对。"
-                "This ID number is registered under another name."
-            )
+            row["errors"].append(_("该身份证号已注册，但姓名与注册信息不一致，请核对。"))
 
 
 def roster_uploads_purge() -> int:
     """Delete expired uploads (their rows hold personal data); the number deleted."""
-    deleted, _ = RosterUpload.objects.filter(expires_at__lt=timezone.now()).delete()
+    deleted, _counts = RosterUpload.objects.filter(expires_at__lt=timezone.now()).delete()
     return deleted
 
 
@@ -130,7 +135,7 @@ def _register(row: dict) -> Learner:
         except ValidationError as error:
             if "username" not in getattr(error, "message_dict", {}):
                 raise
-    raise RosterRefused("无法生成用户名，请重试。Could not make a unique username; try again.", 409)
+    raise RosterRefused(_("无法生成用户名，请重试。"), 409)
 
 
 def roster_confirm(*, upload: RosterUpload, user, checksum: str = "") -> dict:
@@ -140,24 +145,24 @@ def roster_confirm(*, upload: RosterUpload, user, checksum: str = "") -> dict:
     with transaction.atomic():
         upload = RosterUpload.objects.select_for_update().select_related("training_class").get(pk=upload.pk)
         if upload.confirmed_at is not None:
-            raise RosterRefused("该花名册已导入。This roster was already imported.", 409)
+            raise RosterRefused(_("该花名册已导入。"), 409)
         if upload.expires_at < timezone.now():
-            raise RosterRefused("预览已过期，请重新上传。The preview has expired; upload again.", 410)
+            raise RosterRefused(_("预览已过期，请重新上传。"), 410)
         rows = upload_rows(upload)
         training_class = upload.training_class
         if rows_checksum(training_class.pk, rows) != upload.checksum or (
             checksum and checksum != upload.checksum
         ):
-            raise RosterRefused(
-                "导入的数据与预览不一致，请重新上传。The data differs from what was previewed."
-            )
+            raise RosterRefused(_("导入的数据与预览不一致，请重新上传。"))
         bad = [row["row"] for row in rows if row["errors"]]
         if bad:
-            listed = "、".join(str(n) for n in bad[:10]) + ("等" if len(bad) > 10 else "")
-            raise RosterRefused(
-                f"第{listed}行有错误，请改正后重新上传；本次未导入任何数据。"
-                f"{len(bad)} row(s) have errors; nothing was imported."
+            listed = enumeration(bad[:10])
+            message = (
+                _("第%(rows)s等行有错误，请改正后重新上传；本次未导入任何数据。")
+                if len(bad) > 10
+                else _("第%(rows)s行有错误，请改正后重新上传；本次未导入任何数据。")
             )
+            raise RosterRefused(message % {"rows": listed})
         registered = dict(
             Learner.objects.filter(
                 id_number_hash__in=[id_number_hash(row["id_number"]) for row in rows]
@@ -171,33 +176,27 @@ def roster_confirm(*, upload: RosterUpload, user, checksum: str = "") -> dict:
         for row in rows:
             pk = registered.get(id_number_hash(row["id_number"]))
             if row["new"] and pk is not None:
-                raise RosterRefused(
-                    f"第{row['row']}行的身份证号在预览后已被注册；本次未导入任何数据，请重新上传。"
-                    f"Row {row['row']}'s ID number was registered since the preview; nothing was imported.",
-                    409,
-                )
+                raise RosterRefused(REGISTERED_SINCE_PREVIEW % {"row": row["row"]}, 409)
             if not row["new"] and pk is None:
                 raise RosterRefused(
-                    f"第{row['row']}行的学员账号在预览后已不存在；本次未导入任何数据，请重新上传。"
-                    f"Row {row['row']}'s learner no longer exists; nothing was imported.",
+                    _("第%(row)d行的学员账号在预览后已不存在；本次未导入任何数据，请重新上传。")
+                    % {"row": row["row"]},
                     409,
                 )
             if pk is None:
                 try:
                     learner = _register(row)
                 except ValidationError:
-                    raise RosterRefused(
-                        f"第{row['row']}行的身份证号在预览后已被注册；本次未导入任何数据，请重新上传。"
-                        f"Row {row['row']}'s ID number was registered since the preview; nothing was imported.",
-                        409,
-                    ) from None
+                    raise RosterRefused(REGISTERED_SINCE_PREVIEW % {"row": row["row"]}, 409) from None
                 created += 1
             else:
                 learner = Learner(pk=pk)
             try:
-                _, joined = class_member_add(training_class=training_class, learner=learner)
+                _membership, joined = class_member_add(training_class=training_class, learner=learner)
             except ClassFull as error:  # the class's capacity: the whole import is refused
-                raise RosterRefused(error.messages[0] + "本次未导入任何数据。", 409) from None
+                raise RosterRefused(
+                    _("%(reason)s本次未导入任何数据。") % {"reason": error.messages[0]}, 409
+                ) from None
             added += int(joined)
             learner_ids.append(learner.pk)
         enrolled_after = Enrollment.objects.filter(

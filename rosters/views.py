@@ -9,6 +9,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from institutions import roles
@@ -24,25 +26,25 @@ from rosters.services import RosterRefused, roster_confirm, roster_preview
 
 class RosterForm(forms.Form):
     file = forms.FileField(
-        label="花名册文件",
-        help_text="Excel（.xlsx）或 CSV（UTF-8/GBK），不超过 2 MB、2000 行。",
+        label=gettext_lazy("花名册文件"),
+        help_text=gettext_lazy("Excel（.xlsx）或 CSV（UTF-8/GBK），不超过 2 MB、2000 行。"),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv,text/csv"}),
     )
 
 
 def _visible_class(request, class_id: int) -> TrainingClass:
     if not roles.is_class_reader(request.user):
-        raise PermissionDenied("只有培训机构、区县人社和市人社局工作人员可以查看班级。")
+        raise PermissionDenied(_("只有培训机构、区县人社和市人社局工作人员可以查看班级。"))
     training_class = institution_selectors.visible_class(request.user, class_id)
     if training_class is None:
-        raise Http404("没有这个班级。")
+        raise Http404(_("没有这个班级。"))
     return training_class
 
 
 def _managed_class(request, class_id: int) -> TrainingClass:
     training_class = _visible_class(request, class_id)
     if not roles.can_manage_class(request.user, training_class):
-        raise PermissionDenied("只有本机构工作人员可以导入学员。")
+        raise PermissionDenied(_("只有本机构工作人员可以导入学员。"))
     return training_class
 
 
@@ -65,10 +67,10 @@ def roster_import(request, class_id: int):
         if not form.is_valid():
             return render(request, "rosters/import.html", context, status=400)
         upload = form.cleaned_data["file"]
-        max_bytes, _, _ = limits()
+        max_bytes, _rows, _ratio = limits()
         try:
             if upload.size > max_bytes:
-                raise RosterFileError(f"文件过大（上限 {max_bytes // 1024} KB）。", 413)
+                raise RosterFileError(_("文件过大（上限 %(kb)d KB）。") % {"kb": max_bytes // 1024}, 413)
             roster = roster_preview(
                 training_class=training_class,
                 uploaded_by=request.user,
@@ -88,7 +90,7 @@ def roster_import_confirm(request, class_id: int, upload_id):
     training_class = _managed_class(request, class_id)
     upload = RosterUpload.objects.filter(pk=upload_id, training_class=training_class).first()
     if upload is None:
-        raise Http404("没有这次上传。")
+        raise Http404(_("没有这次上传。"))
     try:
         result = roster_confirm(upload=upload, user=request.user, checksum=request.POST.get("checksum", ""))
     except RosterRefused as error:
@@ -98,8 +100,11 @@ def roster_import_confirm(request, class_id: int, upload_id):
         return render(request, "rosters/import.html", context, status=error.status)
     messages.success(
         request,
-        f"导入完成：新开通账号 {result['created']} 人，加入班级 {result['added']} 人，"
-        f"报名课程 {result['enrolled']} 人次。新账号请学员用“忘记密码”设置密码。",
+        _(
+            "导入完成：新开通账号 %(created)d 人，加入班级 %(added)d 人，报名课程 %(enrolled)d 人次。"
+            "新账号请学员用“忘记密码”设置密码。"
+        )
+        % result,
     )
     return redirect("rosters:dashboard", class_id=training_class.pk)
 

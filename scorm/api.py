@@ -6,6 +6,7 @@ scorm-again ``lmsCommitUrl`` sends) with ``{"cmi": {...}, "channel": "pc"}``.
 
 import json
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound, ParseError, PermissionDenied, ValidationError
@@ -36,16 +37,14 @@ class BoundedJSONParser(JSONParser):
         cap = limit("SCORM_MAX_COMMIT_BYTES", DEFAULT_MAX_COMMIT_BYTES)
         raw = stream.read(cap + 1) if stream is not None else b""
         if len(raw) > cap:
-            raise CommitTooLarge(
-                f"提交的数据过大（上限 {cap} 字节）。The commit is too large (limit {cap} bytes)."
-            )
+            raise CommitTooLarge(_("提交的数据过大（上限 %(limit)d 字节）。") % {"limit": cap})
         encoding = (parser_context or {}).get("encoding") or "utf-8"
         try:
             return json.loads(raw.decode(encoding), parse_constant=json_constant_refused)
         except (ValueError, UnicodeDecodeError) as exc:
-            raise ParseError(f"JSON 格式错误。JSON parse error - {exc}") from None
+            raise ParseError(_("JSON 格式错误：%(error)s") % {"error": exc}) from None
         except RecursionError:
-            raise ParseError("JSON 嵌套过深。The JSON is nested too deeply.") from None
+            raise ParseError(_("JSON 嵌套过深。")) from None
 
 
 def json_constant_refused(name: str):
@@ -61,12 +60,12 @@ class ScormRuntimeView(APIView):
     def _lesson_for(self, request, lesson_id: int):
         learner = getattr(request.user, "learner", None)
         if learner is None:
-            raise PermissionDenied("只有注册学员有学习记录。Only registered learners have SCORM data.")
+            raise PermissionDenied(_("只有注册学员有学习记录。"))
         lesson = scorm_lesson(lesson_id)
         if lesson is None:
-            raise NotFound("没有这个 SCORM 课时。No such SCORM lesson (or its package is not imported yet).")
+            raise NotFound(_("没有这个 SCORM 课时。"))
         if not learner_is_enrolled(learner, lesson):
-            raise PermissionDenied("未报名此课程。You are not enrolled in this lesson's course.")
+            raise PermissionDenied(_("未报名此课程。"))
         return learner, lesson
 
     @extend_schema(
@@ -91,12 +90,10 @@ class ScormRuntimeView(APIView):
         learner, lesson = self._lesson_for(request, lesson_id)
         body = request.data
         if not isinstance(body, dict) or not isinstance(body.get("cmi"), dict):
-            raise ValidationError({"detail": '请求体必须是 {"cmi": {...}}。The body must be {"cmi": {...}}.'})
+            raise ValidationError({"detail": _('请求体必须是 {"cmi": {...}}。')})
         channel = body.get("channel", Channel.PC)
         if channel not in Channel.values:
-            raise ValidationError(
-                {"detail": "channel 必须是 pc、app 或 wechat。channel must be one of pc, app, wechat."}
-            )
+            raise ValidationError({"detail": _("channel 必须是 pc、app 或 wechat。")})
         package = lesson.scorm_package
         # A cmi object that is not valid for the package's version is a 400, and nothing is saved.
         attempt = attempt_save(

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 from wagtail.signals import page_published
 
 from courses.media import package_validator_register
@@ -7,7 +8,7 @@ from scorm.package import validate_package
 
 class ScormConfig(AppConfig):
     name = "scorm"
-    verbose_name = "SCORM 课件"
+    verbose_name = _("SCORM 课件")
 
     def ready(self):
         # A SCORM lesson's zip is checked when the lesson is saved (courses.media).

@@ -9,6 +9,7 @@ SCORM 2004 ``{"completion_status": "completed", "success_status": "passed", "loc
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 SUSPEND_DATA_MAX_CHARS = 64000  # SCORM 2004's smallest permitted maximum; generous for 1.2
@@ -48,35 +49,28 @@ def invalid(message: str) -> ValidationError:
 def check_shape(cmi) -> None:
     """A JSON object of bounded depth and size, with only string keys and plain values."""
     if not isinstance(cmi, dict):
-        raise invalid('cmi 必须是 JSON 对象。"cmi" must be a JSON object.')
+        raise invalid(_("cmi 必须是 JSON 对象。"))
     nodes = 0
     stack = [(cmi, 1)]
     while stack:
         value, depth = stack.pop()
         nodes += 1
         if nodes > MAX_NODES:
-            raise invalid(
-                f"cmi 数据项过多（上限 {MAX_NODES}）。cmi holds too many values (limit {MAX_NODES})."
-            )
+            raise invalid(_("cmi 数据项过多（上限 %(limit)d）。") % {"limit": MAX_NODES})
         if depth > MAX_DEPTH:
-            raise invalid(
-                f"cmi 嵌套过深（上限 {MAX_DEPTH} 层）。cmi is nested too deeply (limit {MAX_DEPTH})."
-            )
+            raise invalid(_("cmi 嵌套过深（上限 %(limit)d 层）。") % {"limit": MAX_DEPTH})
         if isinstance(value, dict):
             for key, item in value.items():
                 if len(key) > MAX_KEY_CHARS:
-                    raise invalid("cmi 的字段名过长。A key in cmi is too long.")
+                    raise invalid(_("cmi 的字段名过长。"))
                 stack.append((item, depth + 1))
         elif isinstance(value, list):
             stack.extend((item, depth + 1) for item in value)
         elif isinstance(value, str):
             if len(value) > MAX_STRING_CHARS:
-                raise invalid(
-                    f"cmi 中的文本过长（上限 {MAX_STRING_CHARS} 字符）。"
-                    f"A text value in cmi is too long (limit {MAX_STRING_CHARS} characters)."
-                )
+                raise invalid(_("cmi 中的文本过长（上限 %(limit)d 字符）。") % {"limit": MAX_STRING_CHARS})
         elif value is not None and not isinstance(value, (bool, int, float)):
-            raise invalid("cmi 含有不支持的值。cmi holds an unsupported value.")
+            raise invalid(_("cmi 含有不支持的值。"))
 
 
 def _section(cmi: dict, key: str, where: str) -> dict:
@@ -84,7 +78,7 @@ def _section(cmi: dict, key: str, where: str) -> dict:
     if value in (None, ""):
         return {}
     if not isinstance(value, dict):
-        raise invalid(f"{where} 必须是 JSON 对象。{where} must be a JSON object.")
+        raise invalid(_("%(where)s 必须是 JSON 对象。") % {"where": where})
     return value
 
 
@@ -94,7 +88,7 @@ def _status(section: dict, key: str, allowed: set[str], where: str) -> str:
         return ""
     if not isinstance(value, str) or (value and value not in allowed):
         choices = ", ".join(sorted(allowed))
-        raise invalid(f"{where} 的值无效（可选：{choices}）。{where} is invalid; use one of: {choices}.")
+        raise invalid(_("%(where)s 的值无效（可选：%(choices)s）。") % {"where": where, "choices": choices})
     return value
 
 
@@ -103,13 +97,13 @@ def _number(section: dict, key: str, where: str) -> float | None:
     if value in ("", None):
         return None
     if isinstance(value, bool):
-        raise invalid(f"{where} 必须是数字。{where} must be a number.")
+        raise invalid(_("%(where)s 必须是数字。") % {"where": where})
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise invalid(f"{where} 必须是数字。{where} must be a number.") from None
+        raise invalid(_("%(where)s 必须是数字。") % {"where": where}) from None
     if number != number or number in (float("inf"), float("-inf")):
-        raise invalid(f"{where} 必须是有限的数字。{where} must be a finite number.")
+        raise invalid(_("%(where)s 必须是有限的数字。") % {"where": where})
     return number
 
 
@@ -118,12 +112,9 @@ def summarise(version: str, cmi: dict) -> CmiSummary:
     check_shape(cmi)
     suspend_data = cmi.get("suspend_data", "")
     if suspend_data is not None and not isinstance(suspend_data, str):
-        raise invalid("cmi.suspend_data 必须是文本。cmi.suspend_data must be a string.")
+        raise invalid(_("cmi.suspend_data 必须是文本。"))
     if suspend_data and len(suspend_data) > SUSPEND_DATA_MAX_CHARS:
-        raise invalid(
-            f"cmi.suspend_data 过长（上限 {SUSPEND_DATA_MAX_CHARS} 字符）。"
-            f"cmi.suspend_data is too long (limit {SUSPEND_DATA_MAX_CHARS} characters)."
-        )
+        raise invalid(_("cmi.suspend_data 过长（上限 %(limit)d 字符）。") % {"limit": SUSPEND_DATA_MAX_CHARS})
     if version == "1.2":
         core = _section(cmi, "core", "cmi.core")
         score = _section(core, "score", "cmi.core.score")
@@ -136,7 +127,7 @@ def summarise(version: str, cmi: dict) -> CmiSummary:
     score = _section(cmi, "score", "cmi.score")
     scaled = _number(score, "scaled", "cmi.score.scaled")
     if scaled is not None and not -1 <= scaled <= 1:
-        raise invalid("cmi.score.scaled 必须在 -1 到 1 之间。cmi.score.scaled must be between -1 and 1.")
+        raise invalid(_("cmi.score.scaled 必须在 -1 到 1 之间。"))
     return CmiSummary(
         completion_status=_status(cmi, "completion_status", COMPLETION_STATUSES, "cmi.completion_status"),
         success_status=_status(cmi, "success_status", SUCCESS_STATUSES, "cmi.success_status"),

@@ -1,6 +1,6 @@
 """Validation of an uploaded SCORM package (a zip), before anything is stored.
 
-``validate_package`` refuses, each with a bilingual ``ValidationError``: a file that is not a
+``validate_package`` refuses, each with a ``ValidationError`` in the request's language: a file that is not a
 readable zip, one over the size caps (upload, unpacked total, file count, per-member compression
 ratio: zip bombs), members whose names could escape the package's folder (absolute paths, drive
 letters, ``..``, backslash tricks) or that are symlinks, a missing or unsafe ``imsmanifest.xml``
@@ -22,6 +22,7 @@ from defusedxml.ElementTree import ParseError, fromstring
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
 
 MANIFEST = "imsmanifest.xml"
 DEFAULT_MAX_UPLOAD_BYTES = 200 * 1024 * 1024
@@ -56,8 +57,8 @@ class PackageInfo:
     members: dict[str, str] = field(default_factory=dict, repr=False)  # normalised → zip name
 
 
-def refuse(chinese: str, english: str, code: str) -> ValidationError:
-    return ValidationError(f"{chinese}{english}", code=code)
+def refuse(message: str, code: str) -> ValidationError:
+    return ValidationError(message, code=code)
 
 
 def validate_package(fileobj) -> PackageInfo:
@@ -66,8 +67,8 @@ def validate_package(fileobj) -> PackageInfo:
     max_upload = limit("SCORM_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES)
     if size > max_upload:
         raise refuse(
-            f"SCORM 包过大（{filesizeformat(size)}），上限为 {filesizeformat(max_upload)}。",
-            f"The SCORM package is too large ({size} bytes); the limit is {max_upload} bytes.",
+            _("SCORM 包过大（%(size)s），上限为 %(limit)s。")
+            % {"size": filesizeformat(size), "limit": filesizeformat(max_upload)},
             "too_large",
         )
     sha256 = _sha256_of(fileobj)
@@ -80,17 +81,9 @@ def validate_package(fileobj) -> PackageInfo:
     except ValidationError:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
-        raise refuse(
-            "文件不是有效的 zip 压缩包，或已损坏。",
-            "The file is not a valid zip archive, or it is corrupt.",
-            "corrupt",
-        ) from exc
+        raise refuse(_("文件不是有效的 zip 压缩包，或已损坏。"), "corrupt") from exc
     except NotImplementedError as exc:  # e.g. an unsupported compression method or encryption
-        raise refuse(
-            "压缩包使用了不支持的压缩方式或加密。",
-            "The zip uses an unsupported compression method or encryption.",
-            "corrupt",
-        ) from exc
+        raise refuse(_("压缩包使用了不支持的压缩方式或加密。"), "corrupt") from exc
     finally:
         fileobj.seek(0)
     files = {name for name in members if not name.endswith("/")}
@@ -118,11 +111,7 @@ def _sha256_of(fileobj) -> str:
 def safe_member_name(name: str) -> str:
     """The member's path inside the package, with forward slashes; ValidationError if it could
     land outside the package's folder once unpacked (on any storage or operating system)."""
-    bad = refuse(
-        f"压缩包内的文件路径不安全：{name[:200]}",
-        f"The zip holds a member with an unsafe path: {name[:200]}",
-        "unsafe_path",
-    )
+    bad = refuse(_("压缩包内的文件路径不安全：%(name)s") % {"name": name[:200]}, "unsafe_path")
     if not name or _CONTROL.search(name) or name.startswith(("/", "\\")) or _DRIVE.match(name):
         raise bad
     # Zips made on Windows sometimes use backslashes as separators: read them as such, so that
@@ -138,8 +127,8 @@ def _check_members(infos: list[zipfile.ZipInfo]) -> dict[str, zipfile.ZipInfo]:
     max_files = limit("SCORM_MAX_FILES", DEFAULT_MAX_FILES)
     if len(infos) > max_files:
         raise refuse(
-            f"SCORM 包内文件过多（{len(infos)} 个），上限为 {max_files} 个。",
-            f"The SCORM package holds too many files ({len(infos)}); the limit is {max_files}.",
+            _("SCORM 包内文件过多（%(count)d 个），上限为 %(limit)d 个。")
+            % {"count": len(infos), "limit": max_files},
             "too_many_files",
         )
     max_unpacked = limit("SCORM_MAX_UNPACKED_BYTES", DEFAULT_MAX_UNPACKED_BYTES)
@@ -149,29 +138,18 @@ def _check_members(infos: list[zipfile.ZipInfo]) -> dict[str, zipfile.ZipInfo]:
     for info in infos:
         name = safe_member_name(info.filename)
         if stat.S_ISLNK(info.external_attr >> 16):
-            raise refuse(
-                f"压缩包内不允许符号链接：{name[:200]}",
-                f"The zip holds a symbolic link, which is not allowed: {name[:200]}",
-                "symlink",
-            )
+            raise refuse(_("压缩包内不允许符号链接：%(name)s") % {"name": name[:200]}, "symlink")
         if name in members:
-            raise refuse(
-                f"压缩包内有重复的文件：{name[:200]}",
-                f"The zip holds the same file twice: {name[:200]}",
-                "duplicate",
-            )
+            raise refuse(_("压缩包内有重复的文件：%(name)s") % {"name": name[:200]}, "duplicate")
         total += info.file_size
         if total > max_unpacked:
             raise refuse(
-                f"SCORM 包解压后过大，上限为 {filesizeformat(max_unpacked)}。",
-                f"The SCORM package unpacks to more than {max_unpacked} bytes.",
+                _("SCORM 包解压后过大，上限为 %(limit)s。") % {"limit": filesizeformat(max_unpacked)},
                 "too_large_unpacked",
             )
         if info.file_size > RATIO_FLOOR_BYTES and info.file_size > max_ratio * max(info.compress_size, 1):
             raise refuse(
-                f"压缩包内文件压缩比异常（疑似压缩炸弹）：{name[:200]}",
-                f"A member of the zip is compressed suspiciously well (a zip bomb?): {name[:200]}",
-                "zip_bomb",
+                _("压缩包内文件压缩比异常（疑似压缩炸弹）：%(name)s") % {"name": name[:200]}, "zip_bomb"
             )
         members[name] = info
     return members
@@ -185,16 +163,14 @@ def _manifest_name(members: dict[str, zipfile.ZipInfo]) -> str:
     if nested:
         folder = nested.rsplit("/", 1)[0]
         raise refuse(
-            f"SCORM 包的 imsmanifest.xml 应位于压缩包根目录，而不是“{folder}/”文件夹中；请在该文件夹内全选文件后重新压缩。",
-            f"The SCORM package's imsmanifest.xml must be at the zip's root, not in the folder "
-            f'"{folder}/"; zip the contents of that folder instead.',
+            _(
+                "SCORM 包的 imsmanifest.xml 应位于压缩包根目录，而不是“%(folder)s/”文件夹中；"
+                "请在该文件夹内全选文件后重新压缩。"
+            )
+            % {"folder": folder},
             "no_manifest",
         )
-    raise refuse(
-        "SCORM 包缺少 imsmanifest.xml。",
-        "The SCORM package has no imsmanifest.xml at its root.",
-        "no_manifest",
-    )
+    raise refuse(_("SCORM 包缺少 imsmanifest.xml。"), "no_manifest")
 
 
 def _check_crcs(archive: zipfile.ZipFile) -> None:
@@ -202,35 +178,21 @@ def _check_crcs(archive: zipfile.ZipFile) -> None:
     upload, and not halfway through an import."""
     bad = archive.testzip()
     if bad is not None:
-        raise refuse(
-            f"压缩包已损坏（{bad[:200]} 校验失败）。",
-            f"The zip is corrupt (the checksum of {bad[:200]} does not match).",
-            "corrupt",
-        )
+        raise refuse(_("压缩包已损坏（%(name)s 校验失败）。") % {"name": bad[:200]}, "corrupt")
 
 
 def _read_manifest(archive: zipfile.ZipFile, info: zipfile.ZipInfo):
     if info.file_size > MAX_MANIFEST_BYTES:
-        raise refuse(
-            "imsmanifest.xml 过大。",
-            "imsmanifest.xml is too large.",
-            "bad_manifest",
-        )
+        raise refuse(_("imsmanifest.xml 过大。"), "bad_manifest")
     data = archive.read(info)
     try:
         return fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
         raise refuse(
-            "imsmanifest.xml 含有 DTD 或实体声明，出于安全原因不予接受。",
-            "imsmanifest.xml declares a DTD or entities, which are refused for safety.",
-            "unsafe_manifest",
+            _("imsmanifest.xml 含有 DTD 或实体声明，出于安全原因不予接受。"), "unsafe_manifest"
         ) from exc
     except (ParseError, ValueError) as exc:
-        raise refuse(
-            "imsmanifest.xml 不是格式正确的 XML。",
-            "imsmanifest.xml is not well-formed XML.",
-            "bad_manifest",
-        ) from exc
+        raise refuse(_("imsmanifest.xml 不是格式正确的 XML。"), "bad_manifest") from exc
 
 
 # --- Manifest reading (namespace-agnostic: packages use several namespace versions) ----------
@@ -276,8 +238,8 @@ def _version(manifest) -> str:
     if "adlcp_v1p3" in namespaces or "imsss" in namespaces:
         return "2004"
     raise refuse(
-        f"无法识别 SCORM 版本（schemaversion：“{schema_version[:50]}”）；支持 SCORM 1.2 和 SCORM 2004。",
-        f'Unknown SCORM version (schemaversion "{schema_version[:50]}"); SCORM 1.2 and 2004 are supported.',
+        _("无法识别 SCORM 版本（schemaversion：“%(version)s”）；支持 SCORM 1.2 和 SCORM 2004。")
+        % {"version": schema_version[:50]},
         "unknown_version",
     )
 
@@ -298,7 +260,7 @@ def _launch(manifest):
     organizations = _child(manifest, "organizations")
     resources = _child(manifest, "resources")
     if resources is None:
-        raise _no_launch("imsmanifest.xml 没有 <resources>。", "imsmanifest.xml has no <resources>.")
+        raise _no_launch(_("imsmanifest.xml 没有 <resources>。"))
     by_id = {_attr(r, "identifier"): r for r in _children(resources, "resource")}
     organization = item = None
     if organizations is not None:
@@ -311,48 +273,35 @@ def _launch(manifest):
         resource = by_id.get(_attr(item, "identifierref"))
         if resource is None:
             raise _no_launch(
-                f"条目“{_attr(item, 'identifier')[:100]}”引用的资源不存在。",
-                f'The item "{_attr(item, "identifier")[:100]}" points at a resource that does not exist.',
+                _("条目“%(item)s”引用的资源不存在。") % {"item": _attr(item, "identifier")[:100]}
             )
     else:  # a package with no organization: its first SCO (or any resource with a file)
         launchable = [r for r in by_id.values() if _attr(r, "href")]
         scos = [r for r in launchable if _attr(r, "scormtype").lower() == "sco"]
         resource = (scos or launchable or [None])[0]
         if resource is None:
-            raise _no_launch(
-                "imsmanifest.xml 中没有可启动的资源。", "imsmanifest.xml names no launchable resource."
-            )
+            raise _no_launch(_("imsmanifest.xml 中没有可启动的资源。"))
     return item, resource, resources, organization
 
 
-def _no_launch(chinese: str, english: str) -> ValidationError:
-    return refuse(chinese, english, "no_launch")
+def _no_launch(message: str) -> ValidationError:
+    return refuse(message, "no_launch")
 
 
 def _package_info(manifest, files: set[str], members: dict, sha256: str) -> PackageInfo:
     if _local(manifest.tag) != "manifest":
-        raise refuse(
-            "imsmanifest.xml 的根元素不是 <manifest>。",
-            "The root element of imsmanifest.xml is not <manifest>.",
-            "bad_manifest",
-        )
+        raise refuse(_("imsmanifest.xml 的根元素不是 <manifest>。"), "bad_manifest")
     version = _version(manifest)
     item, resource, resources, organization = _launch(manifest)
     href = _attr(resource, "href")
     base = _attr(resources, "base") + _attr(resource, "base")
     parts = urlsplit(href)
     if parts.scheme or parts.netloc:
-        raise _no_launch(
-            f"启动地址“{href[:200]}”指向外部网站；只支持包内的文件。",
-            f'The launch address "{href[:200]}" is external; only files inside the package are supported.',
-        )
+        raise _no_launch(_("启动地址“%(href)s”指向外部网站；只支持包内的文件。") % {"href": href[:200]})
     relative = unquote(posixpath.join(base, parts.path))
     path = posixpath.normpath(relative) if relative else ""
     if path not in files:
-        raise _no_launch(
-            f"启动文件“{path[:200]}”不在压缩包中。",
-            f'The launch file "{path[:200]}" is not in the zip.',
-        )
+        raise _no_launch(_("启动文件“%(path)s”不在压缩包中。") % {"path": path[:200]})
     query = parts.query
     parameters = _attr(item, "parameters") if item is not None else ""
     if parameters:  # IMS CP: the item's parameters are appended to the launch URL

@@ -8,6 +8,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from courses.models import Lesson, LessonKind
 from learners.models import Learner
@@ -31,11 +32,7 @@ def package_import(*, lesson: Lesson) -> ScormPackage:
     the previous folder is deleted. If writing fails halfway, what was written is removed.
     """
     if lesson.kind != LessonKind.SCORM or not lesson.media:
-        raise refuse(
-            "该课时不是 SCORM 课时，或未上传 SCORM 包。",
-            "The lesson is not a SCORM lesson, or has no SCORM package uploaded.",
-            "no_package",
-        )
+        raise refuse(_("该课时不是 SCORM 课时，或未上传 SCORM 包。"), "no_package")
     with lesson.media.open("rb") as upload:
         info = validate_package(upload)
         existing = ScormPackage.objects.filter(lesson=lesson).first()
@@ -57,7 +54,7 @@ def package_import(*, lesson: Lesson) -> ScormPackage:
     }
     try:
         with transaction.atomic():
-            package, _ = ScormPackage.objects.update_or_create(lesson=lesson, defaults=fields)
+            package, _created = ScormPackage.objects.update_or_create(lesson=lesson, defaults=fields)
     except IntegrityError:  # a concurrent import of the same lesson created it first
         package = ScormPackage.objects.get(lesson=lesson)
         for name, value in fields.items():

@@ -36,6 +36,7 @@ from django.http import (
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from django.views.decorators.http import require_safe
@@ -223,7 +224,7 @@ def content_by_session(request, lesson_id: int, path: str):
     learner = getattr(request.user, "learner", None)
     if not learner_is_enrolled(learner, lesson):
         return HttpResponseForbidden(
-            "未报名此课程。You are not enrolled in this lesson's course.",
+            _("未报名此课程。"),
             content_type="text/plain; charset=utf-8",
         )
     query = request.META.get("QUERY_STRING", "")
@@ -262,11 +263,8 @@ def _refused(request, message: str, status: int = 403):
     return _isolated(response, request=request, access=None)
 
 
-LINK_REFUSED = (
-    "课件链接无效或已过期，请从课程页面重新打开课件。"
-    "The courseware link is invalid or has expired: open the lesson again from its course."
-)
-NOT_ENROLLED = "未报名此课程。You are not enrolled in this lesson's course."
+LINK_REFUSED = _("课件链接无效或已过期，请从课程页面重新打开课件。")
+NOT_ENROLLED = _("未报名此课程。")
 
 
 @require_safe
@@ -279,7 +277,7 @@ def content(request, token: str, path: str):
         return _refused(request, LINK_REFUSED)
     lesson = scorm_lesson(access.lesson_id)
     if lesson is None:
-        return _refused(request, "没有这个 SCORM 课时。No such SCORM lesson.", status=404)
+        return _refused(request, _("没有这个 SCORM 课时。"), status=404)
     learner = enrolled_learner(access.learner_id, lesson)
     if learner is None:
         return _refused(request, NOT_ENROLLED)
@@ -289,7 +287,7 @@ def content(request, token: str, path: str):
         clean = ""
     name = lesson.scorm_package.storage_name(clean)
     if not clean or clean.endswith("/") or not default_storage.exists(name):
-        return _refused(request, "课件中没有这个文件。No such file in the package.", status=404)
+        return _refused(request, _("课件中没有这个文件。"), status=404)
     content_type = content_type_of(clean)
     if content_type != "text/html":
         response = FileResponse(default_storage.open(name, "rb"), content_type=content_type)
@@ -404,7 +402,7 @@ def commit(request, token: str):
         response["Access-Control-Max-Age"] = "600"
         return response
     if request.method not in ("POST", "PUT"):
-        response = _answer({"detail": "Use POST."}, status=405)
+        response = _answer({"detail": _("请使用 POST。")}, status=405)
         response["Allow"] = "POST, PUT, OPTIONS"
         return response
     access = content_access(token)
@@ -412,7 +410,7 @@ def commit(request, token: str):
         return _answer({"detail": LINK_REFUSED}, status=403)
     lesson = scorm_lesson(access.lesson_id)
     if lesson is None:
-        return _answer({"detail": "没有这个 SCORM 课时。No such SCORM lesson."}, status=404)
+        return _answer({"detail": _("没有这个 SCORM 课时。")}, status=404)
     learner = enrolled_learner(access.learner_id, lesson)
     if learner is None:
         return _answer({"detail": NOT_ENROLLED}, status=403)
@@ -420,22 +418,18 @@ def commit(request, token: str):
     raw = request.read(cap + 1)
     if len(raw) > cap:
         return _answer(
-            {"detail": f"提交的数据过大（上限 {cap} 字节）。The commit is too large (limit {cap} bytes)."},
+            {"detail": _("提交的数据过大（上限 %(limit)d 字节）。") % {"limit": cap}},
             status=413,
         )
     try:
         body = json.loads(raw.decode("utf-8"), parse_constant=json_constant_refused)
     except (ValueError, UnicodeDecodeError, RecursionError):
-        return _answer({"detail": "JSON 格式错误。JSON parse error."}, status=400)
+        return _answer({"detail": _("JSON 格式错误。")}, status=400)
     if not isinstance(body, dict) or not isinstance(body.get("cmi"), dict):
-        return _answer(
-            {"detail": '请求体必须是 {"cmi": {...}}。The body must be {"cmi": {...}}.'}, status=400
-        )
+        return _answer({"detail": _('请求体必须是 {"cmi": {...}}。')}, status=400)
     channel = body.get("channel", Channel.PC)
     if channel not in Channel.values:
-        return _answer(
-            {"detail": "channel 必须是 pc、app 或 wechat。channel must be one of pc, app, wechat."}, 400
-        )
+        return _answer({"detail": _("channel 必须是 pc、app 或 wechat。")}, 400)
     package = lesson.scorm_package
     try:
         attempt = attempt_save(

@@ -8,6 +8,8 @@ from django import forms
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import FormView
 from wagtail.admin import messages
 from wagtail.admin.auth import permission_denied
@@ -75,7 +77,7 @@ class TeacherEditView(EditView):
 
 class TransitionForm(forms.Form):
     reason = forms.CharField(
-        label="原因 / 审核意见",
+        label=gettext_lazy("原因 / 审核意见"),
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -95,7 +97,9 @@ class TeacherTransitionView(WagtailAdminTemplateMixin, FormView):
         self.move = transition_for(self.teacher.state, kwargs["to_state"])
         if self.move is None:
             messages.error(
-                request, f"“{self.teacher.name}”当前为“{self.teacher.get_state_display()}”，不能执行此操作。"
+                request,
+                _("“%(name)s”当前为“%(state)s”，不能执行此操作。")
+                % {"name": self.teacher.name, "state": self.teacher.get_state_display()},
             )
             return redirect(self.get_success_url())
         if self.move not in allowed_transitions(teacher=self.teacher, user=request.user):
@@ -103,7 +107,7 @@ class TeacherTransitionView(WagtailAdminTemplateMixin, FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_page_title(self):
-        return f"{self.move.label}：{self.teacher.name}"
+        return _("%(action)s：%(name)s") % {"action": self.move.label, "name": self.teacher.name}
 
     def get_form(self, form_class=None):
         form = super().get_form(form_class)
@@ -134,6 +138,11 @@ class TeacherTransitionView(WagtailAdminTemplateMixin, FormView):
             return redirect(self.get_success_url())
         messages.success(
             self.request,
-            f"已对“{self.teacher.name}”执行“{self.move.label}”，当前状态：{self.teacher.get_state_display()}。",
+            _("已对“%(name)s”执行“%(action)s”，当前状态：%(state)s。")
+            % {
+                "name": self.teacher.name,
+                "action": self.move.label,
+                "state": self.teacher.get_state_display(),
+            },
         )
         return redirect(self.get_success_url())

@@ -6,6 +6,7 @@ Materials: live (published) only.
 
 import logging
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
@@ -111,7 +112,7 @@ class TeacherDetailView(APIView):
     def get(self, request, pk: int):
         teacher = public_teachers().filter(pk=pk).first()
         if teacher is None:
-            raise NotFound("没有这位师资。No such approved teacher.")
+            raise NotFound(_("没有这位师资。"))
         return Response(TeacherSerializer(teacher, context={"request": request}).data)
 
 
@@ -146,5 +147,5 @@ class MaterialDetailView(APIView):
     def get(self, request, pk: int):
         material = public_materials().filter(pk=pk).first()
         if material is None:
-            raise NotFound("没有这本教材。No such published material.")
+            raise NotFound(_("没有这本教材。"))
         return Response(MaterialSerializer(material, context={"request": request}).data)

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TeachersConfig(AppConfig):
     name = "teachers"
-    verbose_name = "师资与教材 Teachers and materials"
+    verbose_name = _("师资与教材")

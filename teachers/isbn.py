@@ -7,6 +7,7 @@ Editors type ISBNs as printed, e.g. ``978-7-5167-1234-5`` or an older ``7-5045-3
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 _SEPARATORS = re.compile(r"[\s\-‐‑–—]")  # spaces and the hyphens/dashes people paste
 _ISBN13 = re.compile(r"^\d{13}$")
@@ -40,30 +41,30 @@ def isbn_normalize(value: str) -> str:
         return ""
     if len(number) not in (10, 13):
         raise ValidationError(
-            "ISBN 应为 13 位（或旧版 10 位），此号码为 %(n)d 位。An ISBN has 13 digits (or 10, old style); this one has %(n)d.",
+            _("ISBN 应为 13 位（或旧版 10 位），此号码为 %(n)d 位。"),
             code="length",
             params={"n": len(number)},
         )
     if len(number) == 10:
         if not _ISBN10.match(number):
             raise ValidationError(
-                "10 位 ISBN 由 9 位数字和 1 位数字或 X 组成。An ISBN-10 is 9 digits and a digit or X.",
+                _("10 位 ISBN 由 9 位数字和 1 位数字或 X 组成。"),
                 code="format",
             )
         if isbn10_check_char(number[:9]) != number[9]:
             raise ValidationError(
-                "ISBN 校验位错误，请核对。The ISBN's check digit is wrong; please check the number.",
+                _("ISBN 校验位错误，请核对。"),
                 code="check_digit",
             )
         first12 = "978" + number[:9]
         return first12 + isbn13_check_digit(first12)
     if not _ISBN13.match(number):
-        raise ValidationError("13 位 ISBN 只能包含数字。An ISBN-13 holds digits only.", code="format")
+        raise ValidationError(_("13 位 ISBN 只能包含数字。"), code="format")
     if number[:3] not in ("978", "979"):
-        raise ValidationError("ISBN-13 以 978 或 979 开头。An ISBN-13 begins with 978 or 979.", code="prefix")
+        raise ValidationError(_("ISBN-13 以 978 或 979 开头。"), code="prefix")
     if isbn13_check_digit(number[:12]) != number[12]:
         raise ValidationError(
-            "ISBN 校验位错误，请核对。The ISBN's check digit is wrong; please check the number.",
+            _("ISBN 校验位错误，请核对。"),
             code="check_digit",
         )
     return number

@@ -11,6 +11,8 @@ from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
@@ -25,55 +27,57 @@ from vocabulary.training import Level
 
 
 class TeacherState(models.TextChoices):
-    SUBMITTED = "submitted", "已提交"
-    UNDER_REVIEW = "under_review", "审核中"
-    APPROVED = "approved", "已通过"
-    REJECTED = "rejected", "已驳回"
-    SUSPENDED = "suspended", "已暂停"
+    SUBMITTED = "submitted", _("已提交")
+    UNDER_REVIEW = "under_review", _("审核中")
+    APPROVED = "approved", _("已通过")
+    REJECTED = "rejected", _("已驳回")
+    SUSPENDED = "suspended", _("已暂停")
 
 
 class Gender(models.TextChoices):
-    MALE = "M", "男"
-    FEMALE = "F", "女"
+    MALE = "M", _("男")
+    FEMALE = "F", _("女")
 
 
 class Teacher(index.Indexed, ClusterableModel):
     """A teacher of the pool. ``state`` is changed only by ``services.teacher_transition``."""
 
-    name = models.CharField("姓名", max_length=50)
+    name = models.CharField(_("姓名"), max_length=50)
     photo = models.ForeignKey(
         "wagtailimages.Image",
-        verbose_name="照片",
+        verbose_name=_("照片"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    gender = models.CharField("性别", max_length=1, choices=Gender.choices, blank=True)
-    employer = models.CharField("工作单位", max_length=200)
-    title = models.CharField("职称", max_length=100, blank=True, help_text="如：高级讲师、高级技师、副教授")
-    bio = models.TextField("个人简介", blank=True)
+    gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices, blank=True)
+    employer = models.CharField(_("工作单位"), max_length=200)
+    title = models.CharField(
+        _("职称"), max_length=100, blank=True, help_text=_("如：高级讲师、高级技师、副教授")
+    )
+    bio = models.TextField(_("个人简介"), blank=True)
     specialties = ParentalManyToManyField(
-        "courses.Occupation", verbose_name="专长职业（工种）", related_name="teachers", blank=True
+        "courses.Occupation", verbose_name=_("专长职业（工种）"), related_name="teachers", blank=True
     )
     phone = models.CharField(
-        "手机号码",
+        _("手机号码"),
         max_length=11,
         blank=True,
         validators=[phone_validator],
-        help_text="仅供管理联系，公开处一律不显示或打码。",
+        help_text=_("仅供管理联系，公开处一律不显示或打码。"),
     )
     state = models.CharField(
-        "审核状态",
+        _("审核状态"),
         max_length=20,
         choices=TeacherState.choices,
         default=TeacherState.SUBMITTED,
         db_index=True,
     )
-    state_reason = models.TextField("审核意见", blank=True)
-    state_changed_at = models.DateTimeField("状态变更时间", null=True, blank=True)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    state_reason = models.TextField(_("审核意见"), blank=True)
+    state_changed_at = models.DateTimeField(_("状态变更时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     panels = [
         MultiFieldPanel(
@@ -84,13 +88,13 @@ class Teacher(index.Indexed, ClusterableModel):
                 FieldPanel("phone"),
                 FieldPanel("bio"),
             ],
-            heading="基本信息",
+            heading=_("基本信息"),
         ),
         FieldPanel("specialties"),
-        InlinePanel("certificates", heading="资格证书", label="证书"),
+        InlinePanel("certificates", heading=_("资格证书"), label=_("证书")),
         MultiFieldPanel(
             [FieldPanel("state", read_only=True), FieldPanel("state_reason", read_only=True)],
-            heading="审核",
+            heading=_("审核"),
         ),
     ]
     search_fields = [
@@ -111,8 +115,8 @@ class Teacher(index.Indexed, ClusterableModel):
 
     class Meta:
         ordering = ["id"]
-        verbose_name = "师资"
-        verbose_name_plural = "师资库"
+        verbose_name = pgettext_lazy("model", "师资")
+        verbose_name_plural = pgettext_lazy("model plural", "师资")
 
     def __str__(self):
         return f"{self.name}（{self.employer}）" if self.employer else self.name
@@ -129,20 +133,25 @@ class Teacher(index.Indexed, ClusterableModel):
 class TeacherCertificate(Orderable):
     """A qualification certificate of a teacher. ``number`` and ``scan`` are personal data."""
 
-    teacher = ParentalKey(Teacher, on_delete=models.CASCADE, related_name="certificates")
-    name = models.CharField("证书名称", max_length=100, help_text="如：职业技能等级证书（养老护理员）")
-    number = models.CharField("证书编号", max_length=50, blank=True)
-    issued_by = models.CharField("发证机构", max_length=100, blank=True)
-    level = models.CharField("等级", max_length=50, blank=True, help_text="如：一级/高级技师")
-    issued_on = models.DateField("发证日期", null=True, blank=True)
+    teacher = ParentalKey(
+        Teacher,
+        on_delete=models.CASCADE,
+        related_name="certificates",
+        verbose_name=pgettext_lazy("field", "师资"),
+    )
+    name = models.CharField(_("证书名称"), max_length=100, help_text=_("如：职业技能等级证书（养老护理员）"))
+    number = models.CharField(_("证书编号"), max_length=50, blank=True)
+    issued_by = models.CharField(_("发证机构"), max_length=100, blank=True)
+    level = models.CharField(_("等级"), max_length=50, blank=True, help_text=_("如：一级/高级技师"))
+    issued_on = models.DateField(_("发证日期"), null=True, blank=True)
     scan = models.ForeignKey(
         "wagtaildocs.Document",
-        verbose_name="证书扫描件",
+        verbose_name=_("证书扫描件"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="请放入非公开的文档集合：扫描件含个人信息。",
+        help_text=_("请放入非公开的文档集合：扫描件含个人信息。"),
     )
 
     panels = [
@@ -152,8 +161,8 @@ class TeacherCertificate(Orderable):
     ]
 
     class Meta(Orderable.Meta):
-        verbose_name = "资格证书"
-        verbose_name_plural = "资格证书"
+        verbose_name = pgettext_lazy("model", "资格证书")
+        verbose_name_plural = pgettext_lazy("model plural", "资格证书")
 
     def __str__(self):
         return self.name
@@ -162,33 +171,33 @@ class TeacherCertificate(Orderable):
 class Material(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, index.Indexed, models.Model):
     """A teaching material (教材). Published through Wagtail's moderation workflow."""
 
-    title = models.CharField("书名", max_length=200)
-    authors = models.CharField("作者/主编", max_length=200, blank=True)
-    publisher = models.CharField("出版社", max_length=100, blank=True)
+    title = models.CharField(_("书名"), max_length=200)
+    authors = models.CharField(_("作者/主编"), max_length=200, blank=True)
+    publisher = models.CharField(_("出版社"), max_length=100, blank=True)
     isbn = models.CharField(
         "ISBN",
         max_length=20,
         blank=True,
         validators=[validate_isbn],
-        help_text="13 位或旧版 10 位，可含连字符；保存为 13 位。",
+        help_text=_("13 位或旧版 10 位，可含连字符；保存为 13 位。"),
     )
-    edition = models.CharField("版次", max_length=50, blank=True, help_text="如：第2版")
+    edition = models.CharField(_("版次"), max_length=50, blank=True, help_text=_("如：第2版"))
     year = models.PositiveSmallIntegerField(
-        "出版年份",
+        _("出版年份"),
         null=True,
         blank=True,
         validators=[MinValueValidator(1949), MaxValueValidator(2100)],
     )
     occupation = models.ForeignKey(
         "courses.Occupation",
-        verbose_name="职业（工种）",
+        verbose_name=_("职业（工种）"),
         on_delete=models.PROTECT,
         related_name="materials",
     )
-    level = models.CharField("等级", max_length=10, choices=Level.choices, default=Level.FIVE)
+    level = models.CharField(_("等级"), max_length=10, choices=Level.choices, default=Level.FIVE)
     document = models.ForeignKey(
         "wagtaildocs.Document",
-        verbose_name="电子版",
+        verbose_name=_("电子版"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -196,14 +205,14 @@ class Material(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, ind
     )
     cover = models.ForeignKey(
         "wagtailimages.Image",
-        verbose_name="封面",
+        verbose_name=_("封面"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    provincial_quality = models.BooleanField("省级三优资源", default=False)
-    summary = models.TextField("内容简介", blank=True)
+    provincial_quality = models.BooleanField(_("省级三优资源"), default=False)
+    summary = models.TextField(_("内容简介"), blank=True)
 
     revisions = GenericRelation(
         "wagtailcore.Revision",
@@ -244,8 +253,8 @@ class Material(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, ind
 
     class Meta:
         ordering = ["id"]
-        verbose_name = "教材"
-        verbose_name_plural = "教材"
+        verbose_name = pgettext_lazy("model", "教材")
+        verbose_name_plural = pgettext_lazy("model plural", "教材")
 
     def __str__(self):
         return self.title

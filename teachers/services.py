@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail.log_actions import log
 
 from teachers.models import Teacher, TeacherState
@@ -45,33 +47,41 @@ class Transition:
     role: str
     action: str
     reason_required: bool = False
-    label: str = ""
+    label: str = ""  # a lazy translation: shown in the request's language
 
 
 S = TeacherState
 TRANSITIONS: tuple[Transition, ...] = (
-    Transition(S.SUBMITTED, S.UNDER_REVIEW, Role.REVIEWER, "teachers.start_review", label="开始审核"),
-    Transition(S.UNDER_REVIEW, S.APPROVED, Role.REVIEWER, "teachers.approve", label="审核通过"),
-    Transition(S.UNDER_REVIEW, S.REJECTED, Role.REVIEWER, "teachers.reject", True, label="驳回"),
-    Transition(S.REJECTED, S.SUBMITTED, Role.EDITOR, "teachers.resubmit", label="重新提交"),
-    Transition(S.APPROVED, S.SUSPENDED, Role.REVIEWER, "teachers.suspend", True, label="暂停"),
-    Transition(S.APPROVED, S.UNDER_REVIEW, Role.REVIEWER, "teachers.start_review", label="重新审核"),
-    Transition(S.SUSPENDED, S.UNDER_REVIEW, Role.REVIEWER, "teachers.start_review", label="重新审核"),
+    Transition(
+        S.SUBMITTED, S.UNDER_REVIEW, Role.REVIEWER, "teachers.start_review", label=gettext_lazy("开始审核")
+    ),
+    Transition(S.UNDER_REVIEW, S.APPROVED, Role.REVIEWER, "teachers.approve", label=gettext_lazy("审核通过")),
+    Transition(
+        S.UNDER_REVIEW, S.REJECTED, Role.REVIEWER, "teachers.reject", True, label=gettext_lazy("驳回")
+    ),
+    Transition(S.REJECTED, S.SUBMITTED, Role.EDITOR, "teachers.resubmit", label=gettext_lazy("重新提交")),
+    Transition(S.APPROVED, S.SUSPENDED, Role.REVIEWER, "teachers.suspend", True, label=gettext_lazy("暂停")),
+    Transition(
+        S.APPROVED, S.UNDER_REVIEW, Role.REVIEWER, "teachers.start_review", label=gettext_lazy("重新审核")
+    ),
+    Transition(
+        S.SUSPENDED, S.UNDER_REVIEW, Role.REVIEWER, "teachers.start_review", label=gettext_lazy("重新审核")
+    ),
 )
 _BY_STATES = {(t.source, t.target): t for t in TRANSITIONS}
 
-# Audit-log actions with their Chinese labels (registered in wagtail_hooks.py).
+# Audit-log actions with their labels (registered in wagtail_hooks.py).
 LOG_ACTIONS = {
-    "teachers.start_review": "师资：开始审核",
-    "teachers.approve": "师资：审核通过",
-    "teachers.reject": "师资：驳回",
-    "teachers.resubmit": "师资：重新提交",
-    "teachers.suspend": "师资：暂停",
+    "teachers.start_review": gettext_lazy("师资：开始审核"),
+    "teachers.approve": gettext_lazy("师资：审核通过"),
+    "teachers.reject": gettext_lazy("师资：驳回"),
+    "teachers.resubmit": gettext_lazy("师资：重新提交"),
+    "teachers.suspend": gettext_lazy("师资：暂停"),
 }
 
 
 class TransitionRefused(Exception):
-    """A transition that may not be made; ``code`` says why, the message is bilingual."""
+    """A transition that may not be made; ``code`` says why, the message is in the request's language."""
 
     code = "refused"
 
@@ -138,16 +148,18 @@ def teacher_transition(*, teacher: Teacher, to_state: str, user, reason: str = "
         move = transition_for(current.state, to_state)
         if move is None:
             raise TransitionNotAllowed(
-                f"不能从“{TeacherState(current.state).label}”变为“{_label(to_state)}”。"
-                f"A teacher cannot go from {current.state} to {to_state}."
+                _("不能从“%(source)s”变为“%(target)s”。")
+                % {"source": TeacherState(current.state).label, "target": _label(to_state)}
             )
         if move.role not in user_roles(user):
-            who = "编辑" if move.role == Role.EDITOR else "审核员"
-            raise TransitionForbidden(
-                f"只有{who}可以执行“{move.label}”。Only {'an editor' if move.role == Role.EDITOR else 'a reviewer'} may do this."
+            message = (
+                _("只有编辑可以执行“%(action)s”。")
+                if move.role == Role.EDITOR
+                else _("只有审核员可以执行“%(action)s”。")
             )
+            raise TransitionForbidden(message % {"action": move.label})
         if move.reason_required and not reason:
-            raise ReasonRequired(f"“{move.label}”必须填写原因。A reason is required for this decision.")
+            raise ReasonRequired(_("“%(action)s”必须填写原因。") % {"action": move.label})
         now = timezone.now()
         Teacher.objects.filter(pk=current.pk).update(
             state=move.target, state_reason=reason, state_changed_at=now, updated_at=now

@@ -3,7 +3,9 @@
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
+from common.text import enumeration
 from teachers.models import Teacher, TeacherState
 
 
@@ -19,16 +21,15 @@ def validate_teachers_publishable(teachers: Iterable[Teacher | int]) -> None:
         return
     found = {t.pk: t for t in Teacher.objects.filter(pk__in=ids).only("id", "name", "state")}
     refused = [
-        f"{t.name}（{t.get_state_display()}）"
+        _("%(name)s（%(state)s）") % {"name": t.name, "state": t.get_state_display()}
         for t in sorted(found.values(), key=lambda t: t.pk)
         if t.state != TeacherState.APPROVED
     ]
-    refused += [f"#{pk}（不存在）" for pk in sorted(ids - found.keys())]
+    refused += [_("#%(id)d（不存在）") % {"id": pk} for pk in sorted(ids - found.keys())]
     if refused:
-        names = "、".join(refused)
+        names = enumeration(refused)
         raise ValidationError(
-            "只有审核通过的师资可以关联到已发布的课程，以下师资未通过审核：%(names)s。"
-            "Only approved teachers can be attached to a published course; not approved: %(names)s.",
+            _("只有审核通过的师资可以关联到已发布的课程，以下师资未通过审核：%(names)s。"),
             code="teacher_not_approved",
             params={"names": names},
         )

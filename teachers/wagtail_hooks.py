@@ -2,13 +2,16 @@
 
 import django_filters
 from django.urls import path
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.ui.tables import Column, UpdatedAtColumn
+from wagtail.admin.ui.tables import Column
 from wagtail.log_actions import LogFormatter
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from common.wagtail_labels import updated_column
 from courses.models import Occupation
 from teachers.admin_views import TeacherEditView, TeacherIndexView, TeacherTransitionView
 from teachers.models import Material, Teacher, TeacherState
@@ -26,9 +29,12 @@ def _occupations_with(related: str):
 
 
 class TeacherFilterSet(WagtailFilterSet):
-    state = django_filters.ChoiceFilter(label="审核状态", choices=TeacherState.choices)
+    state = django_filters.ChoiceFilter(label=gettext_lazy("审核状态"), choices=TeacherState.choices)
     specialty = django_filters.ModelChoiceFilter(
-        label="专长职业", field_name="specialties", queryset=_occupations_with("teachers"), distinct=True
+        label=gettext_lazy("专长职业"),
+        field_name="specialties",
+        queryset=_occupations_with("teachers"),
+        distinct=True,
     )
 
     class Meta:
@@ -38,10 +44,10 @@ class TeacherFilterSet(WagtailFilterSet):
 
 class MaterialFilterSet(WagtailFilterSet):
     occupation = django_filters.ModelChoiceFilter(
-        label="职业（工种）", queryset=_occupations_with("materials")
+        label=gettext_lazy("职业（工种）"), queryset=_occupations_with("materials")
     )
-    level = django_filters.ChoiceFilter(label="等级", choices=Level.choices)
-    provincial_quality = django_filters.BooleanFilter(label="省级三优资源")
+    level = django_filters.ChoiceFilter(label=gettext_lazy("等级"), choices=Level.choices)
+    provincial_quality = django_filters.BooleanFilter(label=gettext_lazy("省级三优资源"))
 
     class Meta:
         model = Material
@@ -51,7 +57,7 @@ class MaterialFilterSet(WagtailFilterSet):
 class TeacherViewSet(SnippetViewSet):
     model = Teacher
     icon = "user"
-    menu_label = "师资库"
+    menu_label = gettext_lazy("师资库")
     index_view_class = TeacherIndexView
     edit_view_class = TeacherEditView
     filterset_class = TeacherFilterSet
@@ -59,9 +65,9 @@ class TeacherViewSet(SnippetViewSet):
         "name",
         "employer",
         "title",
-        Column("state", label="审核状态", accessor="get_state_display", sort_key="state"),
-        Column("masked_phone", label="手机号码"),
-        UpdatedAtColumn(),
+        Column("state", label=gettext_lazy("审核状态"), accessor="get_state_display", sort_key="state"),
+        Column("masked_phone", label=gettext_lazy("手机号码")),
+        updated_column(),
     ]
     list_export = ["name", "employer", "title", "state", "masked_phone"]
     # Plain "contains" search in the admin: finds Chinese names before segmentation is set up.
@@ -88,16 +94,16 @@ class TeacherViewSet(SnippetViewSet):
 class MaterialViewSet(SnippetViewSet):
     model = Material
     icon = "doc-full"
-    menu_label = "教材"
+    menu_label = gettext_lazy("教材")
     filterset_class = MaterialFilterSet
     list_display = [
         "title",
         "publisher",
         "isbn",
         "occupation",
-        Column("level", label="等级", accessor="get_level_display", sort_key="level"),
+        Column("level", label=gettext_lazy("等级"), accessor="get_level_display", sort_key="level"),
         "provincial_quality",
-        UpdatedAtColumn(),
+        updated_column(),
     ]
     search_fields = ["title", "authors", "publisher", "summary", "isbn"]
     search_backend_name = None
@@ -109,7 +115,7 @@ class MaterialViewSet(SnippetViewSet):
 
 class ContentPoolGroup(SnippetViewSetGroup):
     items = (TeacherViewSet, MaterialViewSet)
-    menu_label = "师资与教材"
+    menu_label = gettext_lazy("师资与教材")
     menu_icon = "group"
     menu_order = 250
 
@@ -123,7 +129,9 @@ def _formatter(label: str) -> type[LogFormatter]:
     class TeacherVettingFormatter(LogFormatter):
         def format_message(self, log_entry):
             reason = self.format_comment(log_entry)
-            return f"{label}（原因：{reason}）" if reason else label
+            return (
+                _("%(action)s（原因：%(reason)s）") % {"action": label, "reason": reason} if reason else label
+            )
 
         def format_comment(self, log_entry):
             return (log_entry.data or {}).get("reason", "")

@@ -2,6 +2,7 @@ import os
 
 import pytest
 from django.core.cache import cache, caches
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from api.tokens import token_issue
@@ -19,6 +20,14 @@ def pytest_collection_modifyitems(config, items):
             )
         if "redis" in item.keywords and not on_redis:
             item.add_marker(pytest.mark.skip(reason="needs Redis: set REDIS_URL=redis://... (CI does)"))
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request activates its language for the thread (LocaleMiddleware) and nothing deactivates
+    it: without this, a test that asked for English would leave English to the tests after it."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

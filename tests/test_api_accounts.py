@@ -32,7 +32,9 @@ def test_an_unknown_token_is_a_401_with_a_message(api, learner):
     api.credentials(HTTP_AUTHORIZATION="Token 0123456789abcdef0123456789abcdef01234567")
     response = api.get("/api/v1/me/")
     assert response.status_code == 401
-    assert response.json()["detail"] == "认证令牌无效。"  # DRF's own message, in zh-hans
+    assert response.json()["detail"] == "认证令牌无效。"  # DRF's own wording, in zh-hans
+    response = api.get("/api/v1/me/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.json()["detail"] == "Invalid token."  # in the request's language only
 
 
 def test_a_deactivated_users_token_stops_working(learner):
@@ -139,7 +141,12 @@ def test_a_course_closed_to_self_enrolment_is_a_403_with_the_reason(learner, lea
     course = make_course(open_enrolment=False)
     response = learner_api.post(f"/api/v1/courses/{course.pk}/enroll/")
     assert response.status_code == 403
-    assert "self-enrolment" in response.json()["detail"]
+    assert response.json()["detail"] == "此课程不开放自主选课，请通过培训机构报名。"
+    english = learner_api.post(f"/api/v1/courses/{course.pk}/enroll/", HTTP_ACCEPT_LANGUAGE="en")
+    assert (
+        english.json()["detail"]
+        == "This course is not open to self-enrolment; enrol through a training institution."
+    )
     assert not Enrollment.objects.exists()
 
 

@@ -59,7 +59,9 @@ def test_an_unpublished_or_unknown_course_is_a_404_with_a_detail(api):
 def test_an_unknown_api_path_is_a_json_404(api):
     response = api.get("/api/v1/no-such-thing/")
     assert response.status_code == 404
-    assert response.json() == {"detail": "Not found."}
+    assert response.json() == {"detail": "未找到。"}  # DRF's wording, in the request's language
+    english = api.get("/api/v1/no-such-thing/", HTTP_ACCEPT_LANGUAGE="en")
+    assert english.json() == {"detail": "Not found."}
 
 
 def _count_queries(api, url) -> int:

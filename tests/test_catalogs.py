@@ -134,7 +134,9 @@ def test_an_institution_entry_lists_its_occupations_and_levels(api):
 def test_an_unknown_catalog_kind_is_a_404_with_a_detail(api):
     response = api.get(url("no-such-kind"))
     assert response.status_code == 404
-    assert "No such catalog" in response.json()["detail"]
+    assert response.json()["detail"].startswith("没有这个目录")
+    english = api.get(url("no-such-kind"), HTTP_ACCEPT_LANGUAGE="en")
+    assert english.json()["detail"].startswith("No such catalog")
 
 
 # --- API: filters ------------------------------------------------------------------------------
@@ -417,7 +419,7 @@ def test_an_entry_submitted_by_an_editor_is_published_only_when_a_moderator_appr
     from django.contrib.contenttypes.models import ContentType
     from wagtail.models import Workflow, WorkflowContentType
 
-    workflow = Workflow.objects.get(name="Moderators approval")  # Wagtail's default workflow
+    workflow = Workflow.objects.get(name="内容审核")  # Wagtail's default workflow (renamed: courses 0008)
     WorkflowContentType.objects.create(
         content_type=ContentType.objects.get_for_model(GeneralEntry), workflow=workflow
     )

@@ -75,11 +75,15 @@ def test_json_nested_too_deep_is_a_400_on_every_json_endpoint(api, learner_api, 
     body = '{"events": ' + nested(depth) + "}"
     response = learner_api.post(EVENTS, body, content_type="application/json")
     assert response.status_code == 400
-    assert "nested" in response.json()["detail"]
+    assert "嵌套过深" in response.json()["detail"]
     # The token endpoint answers anonymous clients: the same parser guards it.
     body = '{"username": ' + nested(depth) + ', "password": "x"}'
     response = api.post("/api/v1/auth/token/", body, content_type="application/json")
-    assert response.status_code == 400 and "nested" in response.json()["detail"]
+    assert response.status_code == 400 and "嵌套过深" in response.json()["detail"]
+    response = api.post(
+        "/api/v1/auth/token/", body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.json()["detail"] == "The JSON is nested too deeply (at most 32 levels)."
 
 
 def test_a_normal_body_still_parses(learner_api, lesson):

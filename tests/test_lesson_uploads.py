@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils.translation import override
 from pypdf import PdfWriter
 
 from courses.media import inspect_upload
@@ -57,7 +58,10 @@ def test_audio_reports_its_duration_from_the_file(path):
 def test_an_audio_file_renamed_mp4_is_not_a_video():
     with pytest.raises(ValidationError) as error:
         inspect_upload("video", upload(AUDIO_M4A, "lesson.mp4"))
-    assert "no video track" in messages(error)
+    assert messages(error) == "这个文件没有视频画面，请作为音频课时上传。"  # the default language only
+    with override("en"), pytest.raises(ValidationError) as error:
+        inspect_upload("video", upload(AUDIO_M4A, "lesson.mp4"))
+    assert messages(error) == "The file has no video track; upload it as an audio lesson."
 
 
 @pytest.mark.parametrize(
@@ -65,14 +69,14 @@ def test_an_audio_file_renamed_mp4_is_not_a_video():
     [("video", "lesson.avi"), ("video", "lesson.exe"), ("audio", "talk.mp4"), ("document", "a.txt")],
 )
 def test_a_wrong_file_type_is_refused_naming_the_allowed_ones(kind, name):
-    with pytest.raises(ValidationError) as error:
+    with override("en"), pytest.raises(ValidationError) as error:
         inspect_upload(kind, upload(b"data", name))
     assert error.value.code == "file_type"
-    assert "not allowed" in messages(error)
+    assert "is not allowed for this kind of lesson; allowed: " in messages(error)
 
 
 def test_a_file_that_is_not_what_its_name_says_is_refused():
-    with pytest.raises(ValidationError) as error:
+    with override("en"), pytest.raises(ValidationError) as error:
         inspect_upload("video", upload(b"\x00" * 2048, "lesson.mp4"))
     assert "cannot be read" in messages(error)
     with pytest.raises(ValidationError):
@@ -81,10 +85,10 @@ def test_a_file_that_is_not_what_its_name_says_is_refused():
 
 def test_an_oversized_file_is_refused_with_the_limit(settings):
     settings.LESSON_UPLOAD_MAX_BYTES = {"video": 50_000}
-    with pytest.raises(ValidationError) as error:
+    with override("en"), pytest.raises(ValidationError) as error:
         inspect_upload("video", upload(VIDEO, "lesson.mp4"))
     assert error.value.code == "file_size"
-    assert "limit" in messages(error)
+    assert "the limit is 48.8" in messages(error)
 
 
 def test_a_pdf_reports_pages_and_a_reading_time(settings):
@@ -160,7 +164,7 @@ def test_the_page_editor_refuses_a_bad_upload_and_stores_nothing(client, setting
     )
     response = client.post(f"/admin/pages/{course.pk}/edit/", data)
     assert response.status_code == 200  # the form again, with the error
-    assert "File type .exe is not allowed" in response.content.decode()
+    assert "文件类型 .exe 不适用于此类课时" in response.content.decode()  # the editor's language
     assert not Lesson.objects.filter(course=course).exists()
     assert not any(tmp_path.rglob("*.exe"))
     good = dict(lesson, media=upload(VIDEO, "lesson.mp4"), title="好课时")

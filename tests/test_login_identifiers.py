@@ -204,7 +204,7 @@ def test_activation_takes_ones_own_phone_or_id_number_as_username(imported):
 def test_a_wrong_id_number_says_nothing_about_the_username(imported, person):
     form = ActivationForm(data=activation(imported, phone="13900000000", username="zhaolei"))
     assert not form.is_valid()
-    assert "username" not in form.errors and "do not match" in str(form.non_field_errors())
+    assert "username" not in form.errors and "身份证号与手机号不匹配" in str(form.non_field_errors())
 
 
 def test_the_login_form_says_what_may_be_typed(client):

@@ -32,7 +32,7 @@ def test_a_submitted_course_goes_live_only_when_a_reviewer_approves(api, editor,
     course = make_course(title="玻璃加工工岗位技能", publish=False)
     course.save_revision(user=editor)
     workflow = course.get_workflow()
-    assert workflow is not None and workflow.name == "Moderators approval"
+    assert workflow is not None and workflow.name == "内容审核"
 
     workflow.start(course, editor)
     course.refresh_from_db()

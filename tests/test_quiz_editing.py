@@ -105,7 +105,7 @@ def test_the_groups_hold_the_quiz_permissions_and_quizzes_go_through_the_default
         assert {f"add_{model}", f"change_{model}", f"delete_{model}", f"publish_{model}"} <= moderators
     for obj in (QuestionFactory(), make_quiz()):
         workflow = obj.get_workflow()
-        assert workflow is not None and workflow.active and workflow.name == "Moderators approval"
+        assert workflow is not None and workflow.active and workflow.name == "内容审核"
 
 
 @pytest.mark.parametrize("persona", ["editor", "reviewer"])

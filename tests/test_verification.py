@@ -374,7 +374,7 @@ def test_staff_see_the_outcome_on_the_class_page(client, world):
     assert f"核验未通过：{MISMATCH_DETAIL}" in html
     client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
     assert (
-        "Verification failed: 姓名与身份证号不一致"
+        "Verification failed: The name does not match the ID number."
         in client.get(f"/institution/classes/{world.class_a.pk}/").content.decode()
     )
     client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "zh-hans"

@@ -161,7 +161,7 @@ def test_a_menu_stored_beyond_the_limits_is_not_pushed(wechat):
     WechatMenu.objects.update_or_create(
         pk=WechatMenu.load().pk, defaults={"buttons": [click(f"按{n}") for n in range(4)]}
     )
-    with pytest.raises(CommandError, match="limits"):
+    with pytest.raises(CommandError, match="菜单不符合微信的限制"):
         call_command("wechat_push_menu")
     assert wechat.calls_to("cgi-bin/menu/create") == []
 

@@ -27,20 +27,18 @@ def validate_id_number(value: str) -> None:
     number = normalize_id_number(value)
     if len(number) != 18:
         raise ValidationError(
-            _("An ID number has 18 characters; this one has %(n)d."),
+            _("身份证号应为18位，此号码为%(n)d位。"),
             code="length",
             params={"n": len(number)},
         )
     if not _SHAPE.match(number):
-        raise ValidationError(_("An ID number is 17 digits followed by a digit or X."), code="format")
+        raise ValidationError(_("身份证号应为17位数字加1位数字或X。"), code="format")
     if id_check_char(number[:17]) != number[17]:
-        raise ValidationError(
-            _("The ID number's check digit is wrong; please check the number."), code="check_digit"
-        )
+        raise ValidationError(_("身份证号校验位错误，请核对。"), code="check_digit")
     try:
         birth_date_from_id(number)
     except ValueError:
-        raise ValidationError(_("The ID number holds no valid birth date."), code="birth_date") from None
+        raise ValidationError(_("身份证号中的出生日期无效。"), code="birth_date") from None
 
 
 def birth_date_from_id(number: str) -> dt.date:

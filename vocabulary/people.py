@@ -9,17 +9,17 @@ from django.utils.translation import gettext_lazy as _
 class District(models.TextChoices):
     """Zibo's 11 districts, counties and zones, as named in the policy."""
 
-    ZHANGDIAN = "张店区", "张店区"
-    ZICHUAN = "淄川区", "淄川区"
-    BOSHAN = "博山区", "博山区"
-    ZHOUCUN = "周村区", "周村区"
-    LINZI = "临淄区", "临淄区"
-    HUANTAI = "桓台县", "桓台县"
-    GAOQING = "高青县", "高青县"
-    YIYUAN = "沂源县", "沂源县"
-    HIGH_TECH = "高新区", "高新区"
-    ECONOMIC = "经济开发区", "经济开发区"
-    WENCHANGHU = "文昌湖区", "文昌湖区"
+    ZHANGDIAN = "张店区", _("张店区")
+    ZICHUAN = "淄川区", _("淄川区")
+    BOSHAN = "博山区", _("博山区")
+    ZHOUCUN = "周村区", _("周村区")
+    LINZI = "临淄区", _("临淄区")
+    HUANTAI = "桓台县", _("桓台县")
+    GAOQING = "高青县", _("高青县")
+    YIYUAN = "沂源县", _("沂源县")
+    HIGH_TECH = "高新区", _("高新区")
+    ECONOMIC = "经济开发区", _("经济开发区")
+    WENCHANGHU = "文昌湖区", _("文昌湖区")
 
 
 class TargetGroup(models.TextChoices):
@@ -44,6 +44,4 @@ class Education(models.TextChoices):
     POSTGRADUATE = "postgraduate", _("研究生")
 
 
-phone_validator = RegexValidator(
-    r"^1[3-9]\d{9}$", _("Enter an 11-digit mainland mobile number, e.g. 13912345678.")
-)
+phone_validator = RegexValidator(r"^1[3-9]\d{9}$", _("请填写11位大陆手机号码，如13912345678。"))

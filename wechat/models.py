@@ -3,6 +3,7 @@ every notification sent (or tried) with its result."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 from wagtail.fields import StreamField
@@ -13,15 +14,15 @@ from wechat.menu import MAX_BUTTONS, MENU_BLOCKS, menu_default_stream
 class WechatBinding(models.Model):
     """One openid belongs to one learner, and a learner has at most one openid."""
 
-    openid = models.CharField(_("openid"), max_length=64, unique=True)
+    openid = models.CharField(_("微信 openid"), max_length=64, unique=True)
     learner = models.OneToOneField(
         "learners.Learner", on_delete=models.CASCADE, related_name="wechat_binding", verbose_name=_("学员")
     )
     bound_at = models.DateTimeField(_("绑定时间"), auto_now_add=True)
 
     class Meta:
-        verbose_name = _("微信绑定")
-        verbose_name_plural = _("微信绑定")
+        verbose_name = pgettext_lazy("model", "微信绑定")
+        verbose_name_plural = pgettext_lazy("model plural", "微信绑定")
 
     def __str__(self):
         return f"{self.learner_id} ↔ {self.openid}"
@@ -31,13 +32,13 @@ class DeliveredMessage(models.Model):
     """A message or event WeChat delivered, kept so a retry is answered without being processed
     again. ``key`` is the ``MsgId``, or ``FromUserName:CreateTime`` for an event."""
 
-    key = models.CharField(max_length=128, unique=True)
-    reply = models.TextField(blank=True)
-    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    key = models.CharField(_("消息标识"), max_length=128, unique=True)
+    reply = models.TextField(_("回复"), blank=True)
+    received_at = models.DateTimeField(_("接收时间"), auto_now_add=True, db_index=True)
 
     class Meta:
-        verbose_name = _("已收消息")
-        verbose_name_plural = _("已收消息")
+        verbose_name = pgettext_lazy("model", "已收消息")
+        verbose_name_plural = pgettext_lazy("model plural", "已收消息")
 
     def __str__(self):
         return self.key
@@ -78,8 +79,8 @@ class Notification(models.Model):
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("微信通知")
-        verbose_name_plural = _("微信通知")
+        verbose_name = pgettext_lazy("model", "微信通知")
+        verbose_name_plural = pgettext_lazy("model plural", "微信通知")
         constraints = [
             models.UniqueConstraint(fields=["learner", "kind", "subject"], name="wechat_notification_once"),
         ]
@@ -109,5 +110,5 @@ class WechatMenu(BaseGenericSetting):
     panels = [FieldPanel("buttons")]
 
     class Meta:
-        verbose_name = _("微信公众号菜单")
-        verbose_name_plural = _("微信公众号菜单")
+        verbose_name = pgettext_lazy("model", "微信公众号菜单")
+        verbose_name_plural = pgettext_lazy("model plural", "微信公众号菜单")

@@ -82,7 +82,8 @@ def page(request):
             "open": reverse("wechat:simulator-open"),
         },
         "oauth_url": reverse("wechat:oauth-start") + "?" + urlencode({"next": "/me/learning/"}),
-        "keywords": [_("学习"), _("进度"), _("证书"), _("帮助"), _("你好")],
+        # What a follower types: the account's keywords (wechat.replies), the same in every language.
+        "keywords": ["学习", "进度", "证书", "帮助", "你好"],
         # What the script writes in the chat (translated here, as the page is).
         "messages_text": {
             "subscribe": _("[关注公众号]"),

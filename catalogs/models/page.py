@@ -6,6 +6,7 @@ from typing import ClassVar
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
@@ -30,8 +31,8 @@ class CatalogPage(Page):
     per_page = 20
 
     class Meta:
-        verbose_name = _("目录页面")
-        verbose_name_plural = _("目录页面")
+        verbose_name = pgettext_lazy("model", "目录页面")
+        verbose_name_plural = pgettext_lazy("model plural", "目录页面")
 
     def clean(self):
         super().clean()
@@ -39,7 +40,7 @@ class CatalogPage(Page):
             return
         others = CatalogPage.objects.filter(kind=self.kind, alias_of__isnull=True).exclude(pk=self.pk)
         if others.exists():
-            raise ValidationError({"kind": _("这个目录已经有页面了。This catalog already has a page.")})
+            raise ValidationError({"kind": _("这个目录已经有页面了。")})
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)

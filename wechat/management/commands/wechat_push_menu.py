@@ -12,6 +12,7 @@ import json
 
 import requests
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 from wechatpy.exceptions import WeChatException
 
 from wechat.client import enabled
@@ -24,23 +25,19 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if not enabled():
-            raise CommandError(
-                "微信未启用：WECHAT_APP_ID 未设置，菜单没有推送。"
-                "WeChat is off (WECHAT_APP_ID is not set): the menu was not pushed."
-            )
+            raise CommandError(_("微信未启用：WECHAT_APP_ID 未设置，菜单没有推送。"))
         try:
             payload, default = menu_push()
         except MenuInvalid as error:
-            raise CommandError(
-                f"菜单不符合微信的限制，没有推送。The menu breaks WeChat's limits: {error}"
-            ) from None
+            raise CommandError(_("菜单不符合微信的限制，没有推送：%(error)s") % {"error": error}) from None
         except WeChatException as error:
             code = getattr(error, "errcode", None)
             raise CommandError(
-                f"微信拒绝了菜单。WeChat refused the menu: errcode {code}, {getattr(error, 'errmsg', '')}"
+                _("微信拒绝了菜单：errcode %(code)s，%(message)s")
+                % {"code": code, "message": getattr(error, "errmsg", "")}
             ) from None
         except (requests.RequestException, CredentialUnavailable) as error:
-            raise CommandError(f"无法连接微信。WeChat could not be reached: {error}") from None
+            raise CommandError(_("无法连接微信：%(error)s") % {"error": error}) from None
         origin = "the default menu (none set in Wagtail)" if default else "the menu set in Wagtail"
         self.stdout.write(self.style.SUCCESS(f"Pushed {origin} to WeChat:"))
         self.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2))
