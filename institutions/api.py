@@ -27,7 +27,7 @@ from common.text import enumeration
 from courses.models import CoursePage, Lesson
 from institutions import roles, selectors, services
 from institutions import serializers as s
-from institutions.models import Assignment, TrainingClass
+from institutions.models import Assignment
 from institutions.permissions import CanReadLogs, IsClassReader, IsLearner
 from learners import services as learner_services
 from learners.models import Learner
@@ -63,20 +63,6 @@ class MyAssignmentsView(generics.ListAPIView):
         progress = selectors.assignments_progress(request.user.learner, page)
         context = {**self.get_serializer_context(), "progress": progress}
         return self.get_paginated_response(s.MyAssignmentSerializer(page, many=True, context=context).data)
-
-
-def _visible_class(request, class_id: int) -> TrainingClass:
-    training_class = selectors.visible_class(request.user, class_id)
-    if training_class is None:
-        raise NotFound(_("没有这个班级。"))
-    return training_class
-
-
-def _managed_class(request, class_id: int) -> TrainingClass:
-    training_class = _visible_class(request, class_id)
-    if not roles.can_manage_class(request.user, training_class):
-        raise PermissionDenied(_("只有本机构工作人员可以管理班级。"))
-    return training_class
 
 
 def _class_fields(data: dict) -> dict:
@@ -202,7 +188,7 @@ class ClassDetailView(APIView):
         },
     )
     def patch(self, request, class_id: int):
-        training_class = _managed_class(request, class_id)
+        training_class = selectors.class_managed_by(request.user, class_id)
         body = s.ClassWriteSerializer(data=request.data, partial=True)
         body.is_valid(raise_exception=True)
         try:
@@ -229,7 +215,7 @@ class ClassMembersView(APIView):
         },
     )
     def post(self, request, class_id: int):
-        training_class = _managed_class(request, class_id)
+        training_class = selectors.class_managed_by(request.user, class_id)
         body = s.MemberAddSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         learner = Learner.objects.filter(pk=body.validated_data["learner"]).first()
@@ -260,7 +246,7 @@ class ClassAssignmentsView(APIView):
         },
     )
     def post(self, request, class_id: int):
-        training_class = _managed_class(request, class_id)
+        training_class = selectors.class_managed_by(request.user, class_id)
         body = s.AssignmentCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data

@@ -8,8 +8,11 @@ lessons, or over the whole course (its required lessons decide completion) when 
 from collections import defaultdict
 from collections.abc import Sequence
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from courses.lessons import resume_lesson
 from courses.models import Lesson
@@ -171,13 +174,38 @@ def learning_overview(learner: Learner, request) -> dict:
 def visible_class(user, class_id: int) -> TrainingClass | None:
     """The class with this id if ``user`` may see it (``roles.classes_visible_to``), with what
     every class page and endpoint shows of it; None otherwise. The one look-up of a class by
-    id: each caller answers "no such class" in its own way (a 404 page, a JSON 404)."""
+    id: ``class_visible_to`` and ``class_managed_by`` answer "no such class" for the class pages
+    and endpoints."""
     return (
         roles.classes_visible_to(user)
         .select_related("institution", "course", "occupation", "teacher")
         .filter(pk=class_id)
         .first()
     )
+
+
+def class_visible_to(user, class_id: int) -> TrainingClass:
+    """The class with this id if ``user`` may see it (``visible_class``). Raises
+    ``PermissionDenied`` (a 403) for a user with no class role, before any look-up, and ``Http404``
+    for a class outside their reach (docs/permissions.md, "404 before 403"); DRF answers both as
+    its JSON 403 and 404 with the same message."""
+    if not roles.is_class_reader(user):
+        raise PermissionDenied(_("只有培训机构、区县人社和市人社局工作人员可以查看班级。"))
+    training_class = visible_class(user, class_id)
+    if training_class is None:
+        raise Http404(_("没有这个班级。"))
+    return training_class
+
+
+def class_managed_by(user, class_id: int, *, refusal: str | None = None) -> TrainingClass:
+    """The class with this id if ``user`` may change it (``roles.can_manage_class``: its
+    institution's staff); as ``class_visible_to`` for a class they may not see, and
+    ``PermissionDenied`` (a 403; ``refusal``, or "only the institution's staff manage classes")
+    for one they may see but not change."""
+    training_class = class_visible_to(user, class_id)
+    if not roles.can_manage_class(user, training_class):
+        raise PermissionDenied(_("只有本机构工作人员可以管理班级。") if refusal is None else refusal)
+    return training_class
 
 
 def staff_institution(user) -> Institution | None:

@@ -12,14 +12,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from institutions import roles, selectors, services
 from institutions.forms import AssignmentForm, ClassForm, MemberAddForm, errors_onto
-from institutions.models import TrainingClass
 
 
 def _with_hours(row: dict) -> dict:
@@ -34,21 +32,6 @@ def _with_hours(row: dict) -> dict:
 def _class_reader(request):
     if not roles.is_class_reader(request.user):
         raise PermissionDenied(_("只有培训机构、区县人社和市人社局工作人员可以查看班级。"))
-
-
-def _visible_class(request, class_id: int) -> TrainingClass:
-    _class_reader(request)
-    training_class = selectors.visible_class(request.user, class_id)
-    if training_class is None:
-        raise Http404(_("没有这个班级。"))
-    return training_class
-
-
-def _managed_class(request, class_id: int) -> TrainingClass:
-    training_class = _visible_class(request, class_id)
-    if not roles.can_manage_class(request.user, training_class):
-        raise PermissionDenied(_("只有本机构工作人员可以管理班级。"))
-    return training_class
 
 
 @login_required
@@ -88,7 +71,7 @@ def class_create(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def class_edit(request, class_id: int):
-    training_class = _managed_class(request, class_id)
+    training_class = selectors.class_managed_by(request.user, class_id)
     form = ClassForm(request.POST or None, training_class=training_class)
     if request.method == "POST" and form.is_valid():
         try:
@@ -109,7 +92,7 @@ def class_edit(request, class_id: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def class_member_add(request, class_id: int):
-    training_class = _managed_class(request, class_id)
+    training_class = selectors.class_managed_by(request.user, class_id)
     form = MemberAddForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         learner = form.cleaned_data["learner"]
@@ -137,7 +120,7 @@ def class_member_add(request, class_id: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def class_detail(request, class_id: int):
-    training_class = _visible_class(request, class_id)
+    training_class = selectors.class_visible_to(request.user, class_id)
     can_manage = roles.can_manage_class(request.user, training_class)
     form = AssignmentForm()
     if request.method == "POST":

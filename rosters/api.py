@@ -11,9 +11,10 @@ district, the bureau and auditors. A class outside the user's reach is a 404.
 """
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -21,28 +22,15 @@ from rest_framework.views import APIView
 
 from api.parsers import SafeJSONParser
 from api.shapes import DetailSerializer
-from institutions import roles
 from institutions import selectors as institution_selectors
-from institutions.models import TrainingClass
 from institutions.permissions import IsClassReader
 from rosters.models import RosterUpload
 from rosters.parsing import RosterFileError, limits
 from rosters.selectors import class_dashboard, upload_preview
 from rosters.services import RosterRefused, roster_confirm, roster_preview
 
-
-def visible_class(user, class_id: int) -> TrainingClass:
-    training_class = institution_selectors.visible_class(user, class_id)
-    if training_class is None:
-        raise NotFound(_("没有这个班级。"))
-    return training_class
-
-
-def managed_class(user, class_id: int) -> TrainingClass:
-    training_class = visible_class(user, class_id)
-    if not roles.can_manage_class(user, training_class):
-        raise PermissionDenied(_("只有本机构工作人员可以导入学员。"))
-    return training_class
+# The 403 for a class the user may see but not import into (institution_selectors.class_managed_by).
+IMPORT_REFUSAL = gettext_lazy("只有本机构工作人员可以导入学员。")
 
 
 def read_upload(request) -> tuple[bytes, str]:
@@ -116,7 +104,9 @@ class RosterPreviewView(APIView):
         },
     )
     def post(self, request, class_id: int):
-        training_class = managed_class(request.user, class_id)
+        training_class = institution_selectors.class_managed_by(
+            request.user, class_id, refusal=IMPORT_REFUSAL
+        )
         try:
             content, filename = read_upload(request)
             upload = roster_preview(
@@ -145,7 +135,9 @@ class RosterConfirmView(APIView):
         },
     )
     def post(self, request, class_id: int, upload_id):
-        training_class = managed_class(request.user, class_id)
+        training_class = institution_selectors.class_managed_by(
+            request.user, class_id, refusal=IMPORT_REFUSAL
+        )
         upload = RosterUpload.objects.filter(pk=upload_id, training_class=training_class).first()
         if upload is None:
             raise NotFound(_("没有这次上传。"))
@@ -220,5 +212,5 @@ class ClassDashboardView(APIView):
         }
     )
     def get(self, request, class_id: int):
-        training_class = visible_class(request.user, class_id)
+        training_class = institution_selectors.class_visible_to(request.user, class_id)
         return Response(dashboard_data(class_dashboard(training_class)))

@@ -3,6 +3,8 @@ into rows, and checking each row as registration would.
 
 Nothing here touches the database. A file that cannot be read raises ``RosterFileError`` with a
 message naming what is wrong and the HTTP status to answer (400, or 413 for the size limits).
+``read_table`` (the sheet's rows, before any header is looked for) is also how other uploaded
+tables are read (``subsidies.insurance``).
 """
 
 import csv
@@ -78,29 +80,39 @@ class RawRow:
 
 def read_roster(content: bytes) -> list[RawRow]:
     """The data rows of a roster file (empty rows skipped), by its content, not its name."""
-    max_bytes, max_rows, _ratio = limits()
+    max_bytes, max_rows, max_unpacked = limits()
+    return _rows_under_header(read_table(content, max_bytes, max_rows, max_unpacked), max_rows)
+
+
+def read_table(
+    content: bytes, max_bytes: int, max_rows: int, max_unpacked: int, *, unpacked_message: str = ""
+) -> list[list]:
+    """The rows of an uploaded table (.xlsx, or CSV in UTF-8 with or without BOM, GBK/GB18030 or
+    UTF-16), by its content, not its name: each a list of at most ``MAX_COLUMNS`` cell values, an
+    empty list for a blank row. Reading stops once ``HEADER_SEARCH_ROWS + max_rows + 1`` rows
+    hold something (or, in a workbook, after ``MAX_BLANK_RUN`` blank rows in a row), so that the
+    caller can tell "too many rows" without reading them all. ``RosterFileError`` (400, or 413
+    above ``max_bytes`` or ``max_unpacked``) for a file that cannot be read; ``unpacked_message``
+    replaces the message of a workbook that unpacks to more than ``max_unpacked``."""
     if len(content) > max_bytes:
         raise RosterFileError(_("文件过大（上限 %(kb)d KB）。") % {"kb": max_bytes // 1024}, 413)
     if not content.strip():
         raise RosterFileError(_("文件是空的。"))
     if content.startswith(b"PK\x03\x04"):
-        table = _xlsx_rows(content, max_rows)
-    elif content.startswith(b"\xd0\xcf\x11\xe0"):
+        return _xlsx_rows(content, max_rows, max_unpacked, unpacked_message)
+    if content.startswith(b"\xd0\xcf\x11\xe0"):
         raise RosterFileError(_("不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 或 CSV。"))
-    else:
-        table = _csv_rows(content, max_rows)
-    return _rows_under_header(table, max_rows)
+    return _csv_rows(content, max_rows)
 
 
-def _xlsx_rows(content: bytes, max_rows: int):
-    _max_bytes, _max_rows, max_unpacked = limits()
+def _xlsx_rows(content: bytes, max_rows: int, max_unpacked: int, unpacked_message: str):
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, ValueError, OSError):
         raise RosterFileError(_("文件已损坏，无法作为 .xlsx 打开。")) from None
     if unpacked > max_unpacked:
-        raise RosterFileError(_("文件解压后过大，请只保留花名册工作表。"), 413)
+        raise RosterFileError(unpacked_message or _("文件解压后过大，请只保留花名册工作表。"), 413)
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds on malformed parts; all mean "not a workbook"

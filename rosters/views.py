@@ -5,7 +5,6 @@ a 403; a class outside the user's reach is a 404."""
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
@@ -15,13 +14,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from institutions import roles
 from institutions import selectors as institution_selectors
-from institutions.models import TrainingClass
 from rosters.demo import sample_roster_xlsx
 from rosters.export import XLSX_CONTENT_TYPE, dashboard_xlsx, roster_xlsx
 from rosters.models import RosterUpload
 from rosters.parsing import RosterFileError, limits
 from rosters.selectors import class_dashboard, upload_preview
 from rosters.services import RosterRefused, roster_confirm, roster_preview
+
+# The 403 for a class the user may see but not import into (institution_selectors.class_managed_by).
+IMPORT_REFUSAL = gettext_lazy("只有本机构工作人员可以导入学员。")
 
 
 class RosterForm(forms.Form):
@@ -30,22 +31,6 @@ class RosterForm(forms.Form):
         help_text=gettext_lazy("Excel（.xlsx）或 CSV（UTF-8/GBK），不超过 2 MB、2000 行。"),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv,text/csv"}),
     )
-
-
-def _visible_class(request, class_id: int) -> TrainingClass:
-    if not roles.is_class_reader(request.user):
-        raise PermissionDenied(_("只有培训机构、区县人社和市人社局工作人员可以查看班级。"))
-    training_class = institution_selectors.visible_class(request.user, class_id)
-    if training_class is None:
-        raise Http404(_("没有这个班级。"))
-    return training_class
-
-
-def _managed_class(request, class_id: int) -> TrainingClass:
-    training_class = _visible_class(request, class_id)
-    if not roles.can_manage_class(request.user, training_class):
-        raise PermissionDenied(_("只有本机构工作人员可以导入学员。"))
-    return training_class
 
 
 def _xlsx(content: bytes, filename: str) -> HttpResponse:
@@ -58,7 +43,7 @@ def _xlsx(content: bytes, filename: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def roster_import(request, class_id: int):
-    training_class = _managed_class(request, class_id)
+    training_class = institution_selectors.class_managed_by(request.user, class_id, refusal=IMPORT_REFUSAL)
     form = RosterForm()
     context = {"training_class": training_class, "form": form}
     if request.method == "POST":
@@ -87,7 +72,7 @@ def roster_import(request, class_id: int):
 @login_required
 @require_POST
 def roster_import_confirm(request, class_id: int, upload_id):
-    training_class = _managed_class(request, class_id)
+    training_class = institution_selectors.class_managed_by(request.user, class_id, refusal=IMPORT_REFUSAL)
     upload = RosterUpload.objects.filter(pk=upload_id, training_class=training_class).first()
     if upload is None:
         raise Http404(_("没有这次上传。"))
@@ -112,7 +97,7 @@ def roster_import_confirm(request, class_id: int, upload_id):
 @login_required
 @require_GET
 def dashboard(request, class_id: int):
-    training_class = _visible_class(request, class_id)
+    training_class = institution_selectors.class_visible_to(request.user, class_id)
     data = class_dashboard(training_class)
     for row in data["members"]:
         row["credited_hours"] = row["credited_seconds"] / 3600
@@ -133,7 +118,7 @@ def dashboard(request, class_id: int):
 @login_required
 @require_GET
 def dashboard_export(request, class_id: int):
-    training_class = _visible_class(request, class_id)
+    training_class = institution_selectors.class_visible_to(request.user, class_id)
     content = dashboard_xlsx(class_dashboard(training_class))
     return _xlsx(content, f"{training_class.name}-学习情况.xlsx")
 

@@ -1,6 +1,8 @@
 """Reading the social-insurance roster (联网核查) exported by the social-insurance system: a CSV
-(UTF-8 with or without BOM, GBK/GB18030) or an .xlsx whose header row names the ID number, the
-employer and the date insured since. Nothing here touches the database.
+(UTF-8 with or without BOM, GBK/GB18030 or UTF-16) or an .xlsx whose header row names the ID
+number, the employer and the date insured since; the file is read as a roster file is
+(``rosters.parsing.read_table``: size limits, encodings, old .xls refused). Nothing here touches
+the database.
 
 Each row is checked: a valid 18-character ID number (not one Excel turned into a number), an
 employer, a date. A file with any wrong row is refused as a whole, naming the rows (at most
@@ -8,28 +10,23 @@ employer, a date. A file with any wrong row is refused as a whole, naming the ro
 (their current employer). Only the keyed hash of each ID number leaves this module.
 """
 
-import csv
 import datetime as dt
-import io
 import re
 import unicodedata
-import zipfile
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
 
 from learners.crypto import blind_index
+from rosters.parsing import HEADER_SEARCH_ROWS, RosterFileError, read_table
 from vocabulary.identity import normalize_id_number, validate_id_number
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_MAX_ROWS = 100_000
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
-MAX_COLUMNS = 30
-HEADER_SEARCH_ROWS = 10
 MAX_ERRORS = 20
 EMPLOYER_MAX_LENGTH = 200
 
@@ -67,72 +64,17 @@ def limits() -> tuple[int, int]:
 
 def read_insurance_roster(content: bytes) -> list[InsuranceRow]:
     max_bytes, max_rows = limits()
-    if len(content) > max_bytes:
-        raise InsuranceFileError(_("文件过大（上限 %(kb)s KB）。") % {"kb": max_bytes // 1024}, 413)
-    if not content.strip():
-        raise InsuranceFileError(_("文件是空的。"))
-    if content.startswith(b"PK\x03\x04"):
-        table = _xlsx_rows(content, max_rows)
-    elif content.startswith(b"\xd0\xcf\x11\xe0"):
-        raise InsuranceFileError(_("不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 或 CSV。"))
-    else:
-        table = _csv_rows(content, max_rows)
+    try:
+        table = read_table(
+            content,
+            max_bytes,
+            max_rows,
+            MAX_UNPACKED_BYTES,
+            unpacked_message=_("文件解压后过大，请只保留参保名单工作表。"),
+        )
+    except RosterFileError as error:
+        raise InsuranceFileError(error.message, error.status) from None
     return _checked_rows(table, max_rows)
-
-
-def _xlsx_rows(content: bytes, max_rows: int):
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, ValueError, OSError):
-        raise InsuranceFileError(_("文件已损坏，无法作为 .xlsx 打开。")) from None
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise InsuranceFileError(_("文件解压后过大，请只保留参保名单工作表。"), 413)
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds on malformed parts: all mean "not a workbook"
-        raise InsuranceFileError(_("无法读取该 Excel 文件，请确认是 .xlsx 格式。")) from None
-    try:
-        if not workbook.worksheets:
-            raise InsuranceFileError(_("Excel 文件中没有工作表。"))
-        rows = []
-        for values in workbook.worksheets[0].iter_rows(max_col=MAX_COLUMNS, values_only=True):
-            rows.append(list(values) if any(v not in (None, "") for v in values) else [])
-            if len(rows) > HEADER_SEARCH_ROWS + max_rows + 1000:
-                break
-        return rows
-    except InsuranceFileError:
-        raise
-    except Exception:  # a corrupt sheet part fails only while iterating
-        raise InsuranceFileError(_("Excel 工作表内容已损坏。")) from None
-    finally:
-        workbook.close()
-
-
-def _csv_rows(content: bytes, max_rows: int):
-    # GB18030 is a superset of GBK, which Chinese Excel uses for "CSV".
-    encodings = ("utf-8-sig",) if content.startswith(b"\xef\xbb\xbf") else ("utf-8", "gb18030")
-    for encoding in encodings:
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise InsuranceFileError(_("无法识别文件编码，请保存为 UTF-8 或 GBK 编码的 CSV，或 .xlsx。"))
-    if "\x00" in text:
-        raise InsuranceFileError(_("文件不是 .xlsx 或 CSV 格式。"))
-    first_line = text.split("\n", 1)[0]
-    delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
-    rows = []
-    try:
-        for values in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
-            rows.append(values[:MAX_COLUMNS] if any(v.strip() for v in values) else [])
-            if len(rows) > HEADER_SEARCH_ROWS + max_rows + 1000:
-                break
-    except csv.Error:
-        raise InsuranceFileError(_("CSV 格式错误。")) from None
-    return rows
 
 
 def _text(value) -> str:
