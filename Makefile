@@ -38,7 +38,8 @@ WECHAT_STANDIN_ENV := WECHAT_APP_ID=wx-standin WECHAT_APP_SECRET=standin-secret 
 	WECHAT_TEMPLATE_ASSIGNMENT=demo-assignment WECHAT_TEMPLATE_DUE_SOON=demo-due-soon \
 	WECHAT_TEMPLATE_COURSE_COMPLETED=demo-course-completed \
 	WECHAT_TEMPLATE_CERTIFICATE_ISSUED=demo-certificate-issued \
-	WECHAT_TEMPLATE_SUBSIDY_DECIDED=demo-subsidy-decided
+	WECHAT_TEMPLATE_SUBSIDY_DECIDED=demo-subsidy-decided \
+	WECHAT_TEMPLATE_CLASS_OPENED=demo-class-opened
 # Background work in make run: the database task backend and its worker (db_worker), as in
 # production; and a loop that plays production's timers (docs/wechat.md): re-sending WeChat
 # notifications whose retry is due, and the "due in 3 days" reminders.
@@ -108,4 +109,4 @@ messages: install ## Update the English catalog from the sources, then compile i
 	$(DEV) $(BIN)/python manage.py compilemessages -l en -l zh_Hans --ignore=.venv
 
 clean: ## Remove the virtualenv, the SQLite database and local media
-	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm media staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm media private staticfiles .pytest_cache .ruff_cache

@@ -4,7 +4,14 @@ database refuses changes to all three)."""
 
 from django.contrib import admin
 
-from archive.models import ArchiveEntry, ArchiveHead, Certificate, LogRecord
+from archive.models import (
+    ArchiveEntry,
+    ArchiveHead,
+    Certificate,
+    CertificateRevocation,
+    ExternalCertificate,
+    LogRecord,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -28,8 +35,23 @@ class ArchiveEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(Certificate)
 class CertificateAdmin(ReadOnlyAdmin):
-    list_display = ["number", "type", "issued_at"]
-    search_fields = ["number"]
+    list_display = ["number", "type", "issued_at", "record"]
+    search_fields = ["=number"]
+    exclude = ["credential"]
+
+
+@admin.register(CertificateRevocation)
+class CertificateRevocationAdmin(ReadOnlyAdmin):
+    list_display = ["certificate", "revoked_at", "reason", "record"]
+    list_select_related = ["certificate", "record"]
+
+
+@admin.register(ExternalCertificate)
+class ExternalCertificateAdmin(ReadOnlyAdmin):
+    list_display = ["type", "number", "issuer", "issued_on", "recorded_at"]
+    list_filter = ["type"]
+    search_fields = ["=number"]
+    exclude = ["scan"]
 
 
 @admin.register(LogRecord)

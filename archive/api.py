@@ -1,20 +1,31 @@
 """The archive's endpoints: ``GET /api/v1/me/archive/`` (the learner's training archive),
-``GET /api/v1/archive/head/`` (the log's signed head, public) and ``/.well-known/jwks.json``
-(the platform's public signing keys, public; wired in config/urls.py)."""
+``GET /api/v1/archive/head/`` (the log's signed head, public), the certificates (the public JSON
+twin of the verification page, the PDF for its holder and staff, the bureau's revocation) and
+``/.well-known/jwks.json`` (the platform's public signing keys, public; wired in
+config/urls.py)."""
 
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from api.shapes import DetailSerializer
-from archive import selectors, signing
-from archive.serializers import ArchiveEntrySerializer, ArchiveHeadSerializer
+from archive import certificate_pdf, certificates, selectors, signing
+from archive.serializers import (
+    ArchiveEntrySerializer,
+    ArchiveHeadSerializer,
+    PublicCertificateSerializer,
+    RevocationSerializer,
+)
 from institutions.permissions import IsLearner
 from learners.login_guard import client_address
 
@@ -42,9 +53,10 @@ class HeadThrottle(SimpleRateThrottle):
     cheap: with the cache down, requests are let through rather than refused."""
 
     scope = "archive-head"
+    setting, default_rate = "ARCHIVE_HEAD_RATE", "120/min"
 
     def get_rate(self):
-        return getattr(settings, "ARCHIVE_HEAD_RATE", "120/min")
+        return getattr(settings, self.setting, self.default_rate)
 
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": client_address(request) or "unknown"}
@@ -81,3 +93,97 @@ def jwks(request):
     response["Cache-Control"] = "public, max-age=300"
     response["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+class CertificateLookupThrottle(HeadThrottle):
+    """Public certificate lookups per client address (``CERTIFICATE_LOOKUP_RATE``, default
+    60/min): numbers are random, and this keeps anyone from trying them at speed."""
+
+    scope = "certificate-lookup"
+    setting, default_rate = "CERTIFICATE_LOOKUP_RATE", "60/min"
+
+
+def _certificate_or_404(number: str):
+    certificate = selectors.certificate_find(number)
+    if certificate is None:
+        raise Http404(_("没有这个证书编号。"))
+    return certificate
+
+
+class PublicCertificateView(APIView):
+    """The JSON twin of a certificate's public verification page: public, no login. The holder
+    appears by masked name only; ``status`` is ``valid`` or ``revoked``; ``credential`` can be
+    checked offline with the key its ``kid`` names in ``/.well-known/jwks.json``. A number
+    never issued is a 404."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [CertificateLookupThrottle]
+
+    @extend_schema(responses={200: PublicCertificateSerializer, 404: DetailSerializer})
+    def get(self, request, number):
+        found = selectors.certificate_public(number)
+        if found is None:
+            raise Http404(_("没有这个证书编号。"))
+        response = Response(PublicCertificateSerializer(found, context={"request": request}).data)
+        response["Cache-Control"] = "no-cache"
+        response["X-Robots-Tag"] = "noindex"
+        return response
+
+
+class CertificatePdfView(APIView):
+    """The certificate as a PDF, for its holder and the staff whose role reaches them (token or
+    session); anonymous requests are refused, others get a 403."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        responses={
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="the certificate"),
+            401: DetailSerializer,
+            403: DetailSerializer,
+            404: DetailSerializer,
+        }
+    )
+    def get(self, request, number):
+        certificate = _certificate_or_404(number)
+        if not selectors.certificate_pdf_allowed(request.user, certificate):
+            raise PermissionDenied(_("只有持证人本人和有权查看其档案的工作人员可以下载这份证书。"))
+        selectors.corrections_apply([certificate.entry])
+        page = request.build_absolute_uri(reverse("certificate-verify", args=[certificate.number]))
+        response = HttpResponse(
+            certificate_pdf.render(certificate, verify_url=page), content_type="application/pdf"
+        )
+        response["Content-Disposition"] = f'inline; filename="{certificate.number}.pdf"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class CertificateRevokeView(APIView):
+    """The bureau revokes a platform certificate with a reason (recorded in the archive log):
+    200 with the certificate's public JSON, now ``revoked``. Others get a 403; a certificate
+    already revoked or a missing reason is a 400."""
+
+    @extend_schema(
+        request=RevocationSerializer,
+        responses={
+            200: PublicCertificateSerializer,
+            400: DetailSerializer,
+            403: DetailSerializer,
+            404: DetailSerializer,
+        },
+    )
+    def post(self, request, number):
+        if not selectors.may_revoke(request.user):
+            raise PermissionDenied(_("只有市人社局可以撤销证书。"))
+        certificate = _certificate_or_404(number)
+        serializer = RevocationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            certificates.certificate_revoke(
+                certificate=certificate, reason=serializer.validated_data["reason"], by=request.user
+            )
+        except certificates.CertificateRefused as refusal:
+            raise ValidationError(str(refusal)) from None
+        found = selectors.certificate_public(certificate.number)
+        return Response(PublicCertificateSerializer(found, context={"request": request}).data)

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import pgettext_lazy
 
 
 class ArchiveConfig(AppConfig):
     name = "archive"
-    verbose_name = "培训档案 Training archive"
+    verbose_name = pgettext_lazy("app", "培训档案")
 
     def ready(self):
         # Deferred, Django's idiom: receivers are connected once the apps are ready.

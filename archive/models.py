@@ -16,35 +16,43 @@ attests (one per completed course), their certificates, and the signed heads of 
   longer matches it.
 """
 
+from django.conf import settings
+from django.core.files.storage import storages
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from vocabulary.training import CertificateType, Level
+from vocabulary.training import EXTERNAL_CERTIFICATE_TYPES, CertificateType, Level
 
 
 class LogRecord(models.Model):
     """One record of the archive log. Written only by ``archive.chain.chain_append``."""
 
-    seq = models.BigIntegerField(_("sequence number"), primary_key=True)
+    seq = models.BigIntegerField(_("序号"), primary_key=True)
     # completion, correction; the certificates add certificate_issued, certificate_revoked,
     # external_certificate (archive.chain.Kind). Not a choices field: a new kind needs no
     # migration, chain_append checks its form.
-    kind = models.CharField(_("kind"), max_length=40)
+    kind = models.CharField(_("记录类型"), max_length=40)
     # The earlier record this one is about: the one a correction corrects (and, for the
     # certificates, the issue a revocation revokes).
     refers_to = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="referred_by"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="referred_by",
+        verbose_name=_("所涉记录"),
     )
     # The canonical JSON text of the content, exactly the bytes that are hashed (sorted keys, no
     # spaces, UTF-8): a text column, never JSON, which would not keep the bytes.
-    content = models.TextField(_("content"))
-    recorded_at = models.DateTimeField(_("recorded at"))
-    prev_hash = models.CharField(_("previous hash"), max_length=64)
-    hash = models.CharField(_("hash"), max_length=64)
+    content = models.TextField(_("内容"))
+    recorded_at = models.DateTimeField(_("记录时间"))
+    prev_hash = models.CharField(_("前一条记录的哈希"), max_length=64)
+    hash = models.CharField(_("哈希"), max_length=64)
 
     class Meta:
-        verbose_name = _("archive log record")
-        verbose_name_plural = _("archive log records")
+        verbose_name = pgettext_lazy("model", "档案日志记录")
+        verbose_name_plural = pgettext_lazy("model plural", "档案日志记录")
         ordering = ["seq"]
         indexes = [models.Index(fields=["kind", "seq"], name="archive_log_kind_seq")]
 
@@ -53,26 +61,38 @@ class LogRecord(models.Model):
 
 
 class ArchiveEntry(models.Model):
-    learner = models.ForeignKey("learners.Learner", on_delete=models.PROTECT, related_name="archive_entries")
+    learner = models.ForeignKey(
+        "learners.Learner", on_delete=models.PROTECT, related_name="archive_entries", verbose_name=_("学员")
+    )
     # One entry per enrolment: the database itself keeps a completion from being archived twice.
     enrollment = models.OneToOneField(
-        "learners.Enrollment", on_delete=models.PROTECT, related_name="archive_entry"
+        "learners.Enrollment",
+        on_delete=models.PROTECT,
+        related_name="archive_entry",
+        verbose_name=_("报名记录"),
     )
     # The completion record that attests this entry (its seq and hash are the entry's).
-    record = models.OneToOneField(LogRecord, on_delete=models.PROTECT, related_name="entry")
-    course = models.ForeignKey("courses.CoursePage", on_delete=models.PROTECT, related_name="+")
-    course_title = models.CharField(_("course"), max_length=255)
-    occupation_code = models.CharField(_("occupation code"), max_length=12)
-    occupation_name = models.CharField(_("occupation"), max_length=100)
-    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
-    required_hours = models.DecimalField(_("required study hours"), max_digits=6, decimal_places=2)
-    credited_seconds = models.FloatField(_("credited study time (seconds)"))
-    completed_at = models.DateTimeField(_("completed at"))
-    recorded_at = models.DateTimeField(auto_now_add=True)
+    record = models.OneToOneField(
+        LogRecord, on_delete=models.PROTECT, related_name="entry", verbose_name=_("结业记录")
+    )
+    course = models.ForeignKey(
+        "courses.CoursePage",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=pgettext_lazy("field", "课程"),
+    )
+    course_title = models.CharField(_("课程名称"), max_length=255)
+    occupation_code = models.CharField(_("职业编码"), max_length=12)
+    occupation_name = models.CharField(_("职业（工种）"), max_length=100)
+    level = models.CharField(_("等级"), max_length=10, choices=Level.choices)
+    required_hours = models.DecimalField(_("要求学时（小时）"), max_digits=6, decimal_places=2)
+    credited_seconds = models.FloatField(_("获得学时（秒）"))
+    completed_at = models.DateTimeField(_("结业时间"))
+    recorded_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
 
     class Meta:
-        verbose_name = _("archive entry")
-        verbose_name_plural = _("archive entries")
+        verbose_name = pgettext_lazy("model", "档案条目")
+        verbose_name_plural = pgettext_lazy("model plural", "档案条目")
         ordering = ["-completed_at", "-pk"]
         indexes = [models.Index(fields=["learner", "completed_at"])]
 
@@ -96,21 +116,127 @@ class ArchiveEntry(models.Model):
         return self.record.hash
 
 
-class Certificate(models.Model):
-    """A certificate issued on completion. Its number is random (it cannot be guessed from
-    another one) and is what the public verification page is looked up by."""
+def private_storage():
+    """Files only the views that check who asks may hand out (settings.STORAGES["private"])."""
+    return storages["private"]
 
-    entry = models.OneToOneField(ArchiveEntry, on_delete=models.PROTECT, related_name="certificate")
-    number = models.CharField(_("certificate number"), max_length=32, unique=True)
-    type = models.CharField(_("certificate type"), max_length=20, choices=CertificateType.choices)
-    issued_at = models.DateTimeField(_("issued at"))
+
+class Certificate(models.Model):
+    """A 培训合格证书 the platform issued on completion (archive.certificates). Its number is random
+    (it cannot be guessed from another one) and is what the public verification page is looked up
+    by. Its issue is a ``certificate_issued`` record of the log, and ``credential`` the signed
+    Open Badges 3.0 credential (compact JWS) issued with it. Append-only like the log: a
+    revocation is a ``CertificateRevocation`` (and a ``certificate_revoked`` record)."""
+
+    entry = models.OneToOneField(
+        ArchiveEntry, on_delete=models.PROTECT, related_name="certificate", verbose_name=_("档案条目")
+    )
+    number = models.CharField(_("证书编号"), max_length=32, unique=True)
+    type = models.CharField(_("证书类型"), max_length=20, choices=CertificateType.choices)
+    issued_at = models.DateTimeField(_("颁发时间"))
+    # Null only for certificates issued before the log recorded certificates.
+    record = models.OneToOneField(
+        LogRecord,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="certificate",
+        verbose_name=_("颁发记录"),
+    )
+    credential = models.TextField(_("可验证凭证"), blank=True)
 
     class Meta:
-        verbose_name = _("certificate")
-        verbose_name_plural = _("certificates")
+        verbose_name = pgettext_lazy("model", "证书")
+        verbose_name_plural = pgettext_lazy("model plural", "证书")
 
     def __str__(self):
         return self.number
+
+    @property
+    def revoked(self) -> bool:
+        try:
+            return self.revocation is not None
+        except CertificateRevocation.DoesNotExist:
+            return False
+
+
+class CertificateRevocation(models.Model):
+    """The bureau's revocation of a platform certificate, with its reason; attested by a
+    ``certificate_revoked`` record that refers to the certificate's issue."""
+
+    certificate = models.OneToOneField(
+        Certificate, on_delete=models.PROTECT, related_name="revocation", verbose_name=_("证书")
+    )
+    record = models.OneToOneField(
+        LogRecord, on_delete=models.PROTECT, related_name="revocation", verbose_name=_("撤销记录")
+    )
+    reason = models.TextField(_("撤销原因"))
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("撤销人"),
+    )
+    revoked_at = models.DateTimeField(_("撤销时间"))
+
+    class Meta:
+        verbose_name = pgettext_lazy("model", "证书撤销")
+        verbose_name_plural = pgettext_lazy("model plural", "证书撤销")
+
+    def __str__(self):
+        return f"{self.certificate_id} {self.revoked_at:%Y-%m-%d}"
+
+
+class ExternalCertificate(models.Model):
+    """A certificate issued elsewhere (职业资格证书, 职业技能等级证书, 专项职业能力证书, 特种作业操作证书),
+    recorded by institution staff with the number it was issued under and a scan kept in private
+    storage; attested by an ``external_certificate`` record of the log. ``entry`` is the
+    training on the platform it followed, when there is one."""
+
+    learner = models.ForeignKey(
+        "learners.Learner",
+        on_delete=models.PROTECT,
+        related_name="external_certificates",
+        verbose_name=_("学员"),
+    )
+    entry = models.ForeignKey(
+        ArchiveEntry,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="external_certificates",
+        verbose_name=_("档案条目"),
+    )
+    type = models.CharField(
+        _("证书类型"),
+        max_length=20,
+        choices=[
+            (value, label) for value, label in CertificateType.choices if value in EXTERNAL_CERTIFICATE_TYPES
+        ],
+    )
+    number = models.CharField(_("证书编号"), max_length=64)
+    issuer = models.CharField(_("发证机构"), max_length=100)
+    issued_on = models.DateField(_("发证日期"))
+    scan = models.FileField(_("证书扫描件"), storage=private_storage, upload_to="certificates/%Y/%m/")
+    record = models.OneToOneField(
+        LogRecord, on_delete=models.PROTECT, related_name="external_certificate", verbose_name=_("登记记录")
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("登记人")
+    )
+    recorded_at = models.DateTimeField(_("登记时间"))
+
+    class Meta:
+        verbose_name = pgettext_lazy("model", "外部证书")
+        verbose_name_plural = pgettext_lazy("model plural", "外部证书")
+        ordering = ["-issued_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["type", "number"], name="external_certificate_type_number")
+        ]
+
+    def __str__(self):
+        return f"{self.get_type_display()} {self.number}"
 
 
 class ArchiveHead(models.Model):
@@ -118,15 +244,15 @@ class ArchiveHead(models.Model):
     (EdDSA) over exactly ``{"size", "hash", "signed_at"}``. Recorded periodically; the database
     refuses UPDATE and DELETE on heads as on the log."""
 
-    size = models.BigIntegerField(_("size"))
-    hash = models.CharField(_("hash"), max_length=64)
-    signed_at = models.DateTimeField(_("signed at"))
-    jws = models.TextField(_("JWS"))
-    kid = models.CharField(_("key id"), max_length=100)
+    size = models.BigIntegerField(_("记录条数"))
+    hash = models.CharField(_("末条哈希"), max_length=64)
+    signed_at = models.DateTimeField(_("签名时间"))
+    jws = models.TextField(_("签名（JWS）"))
+    kid = models.CharField(_("密钥标识"), max_length=100)
 
     class Meta:
-        verbose_name = _("signed archive head")
-        verbose_name_plural = _("signed archive heads")
+        verbose_name = pgettext_lazy("model", "档案签名头")
+        verbose_name_plural = pgettext_lazy("model plural", "档案签名头")
         ordering = ["-signed_at", "-pk"]
         indexes = [models.Index(fields=["size"], name="archive_head_size")]
 

@@ -9,9 +9,10 @@ from django.db.models import QuerySet
 from django.utils.dateparse import parse_datetime
 
 from archive import chain
-from archive.models import ArchiveEntry, Certificate, LogRecord
+from archive.models import ArchiveEntry, Certificate, ExternalCertificate, LogRecord
+from institutions.roles import Role, can_see_learner, learners_visible_to, roles_of, scope_of
 from learners.models import Learner
-from vocabulary.identity import mask_id_number, mask_name
+from vocabulary.identity import mask_name
 
 # How long the signed head is served from the cache (it is forgotten at once when a record is
 # appended): a head is signed at most this often per cache, however often it is asked for.
@@ -19,7 +20,11 @@ HEAD_CACHE_SECONDS = 30
 
 
 def learner_archive(learner: Learner) -> QuerySet[ArchiveEntry]:
-    return ArchiveEntry.objects.filter(learner=learner).select_related("certificate", "record")
+    return (
+        ArchiveEntry.objects.filter(learner=learner)
+        .select_related("certificate__revocation", "record")
+        .prefetch_related("external_certificates")
+    )
 
 
 def corrections_apply(entries) -> list[ArchiveEntry]:
@@ -68,17 +73,76 @@ def archive_head() -> dict:
     return head
 
 
-def certificate_public(number: str) -> dict | None:
-    """What the public verification page shows of a certificate: never unmasked personal data."""
-    certificate = (
-        Certificate.objects.select_related("entry__learner").filter(number=number.strip().upper()).first()
+def certificate_find(number: str) -> Certificate | None:
+    """A platform certificate by its number (as typed: spaces around and lowercase forgiven),
+    with its entry, holder and revocation; None for a number never issued."""
+    return (
+        Certificate.objects.select_related("entry__learner", "revocation")
+        .filter(number=(number or "").strip().upper())
+        .first()
     )
+
+
+def certificate_public(number: str) -> dict | None:
+    """What the public verification page and its JSON twin show of a certificate: the masked
+    name is the only personal data."""
+    certificate = certificate_find(number)
     if certificate is None:
         return None
-    entry = certificate.entry
+    (entry,) = corrections_apply([certificate.entry])
+    revocation = certificate.revocation if certificate.revoked else None
     return {
         "certificate": certificate,
         "entry": entry,
         "holder_name": mask_name(entry.learner.real_name),
-        "holder_id_number": mask_id_number(entry.learner.id_number),
+        "status": "revoked" if revocation else "valid",
+        "revocation": revocation,
     }
+
+
+def certificate_pdf_allowed(user, certificate: Certificate) -> bool:
+    """The holder, and staff whose role reaches the holder (institutions.roles.can_see_learner)."""
+    return can_see_learner(user, certificate.entry.learner)
+
+
+def external_certificates_visible_to(user) -> QuerySet[ExternalCertificate]:
+    """The external certificates the user may see: those of the learners their role reaches
+    (their own, for a learner)."""
+    return (
+        ExternalCertificate.objects.filter(learner__in=learners_visible_to(user))
+        .select_related("learner", "entry", "recorded_by")
+        .order_by("-recorded_at", "-pk")
+    )
+
+
+def may_record_external(user) -> bool:
+    """Institution staff record certificates issued elsewhere for the learners of their classes."""
+    return Role.INSTITUTION_STAFF in roles_of(user)
+
+
+def learner_for_staff(user, id_number: str) -> Learner | None:
+    """The learner with this ID number among those in the staff member's institution's classes."""
+    scope = scope_of(user)
+    if scope.institution_id is None:
+        return None
+    return (
+        Learner.objects.with_id_number(id_number)
+        .filter(class_memberships__training_class__institution_id=scope.institution_id)
+        .first()
+    )
+
+
+def entry_leading_to(learner: Learner, certificate_type: str) -> ArchiveEntry | None:
+    """The learner's latest archive entry whose course leads to this kind of certificate: the
+    training an external certificate followed."""
+    return (
+        ArchiveEntry.objects.filter(learner=learner, course__certificate_type=certificate_type)
+        .select_related("record")
+        .order_by("-completed_at", "-pk")
+        .first()
+    )
+
+
+def may_revoke(user) -> bool:
+    """Only the bureau revokes certificates (superusers count as the bureau)."""
+    return Role.BUREAU in roles_of(user)

@@ -2,7 +2,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from archive import chain
-from archive.models import ArchiveEntry, Certificate
+from archive.models import ArchiveEntry, Certificate, ExternalCertificate
 
 
 class ArchiveOccupationSerializer(serializers.Serializer):
@@ -10,18 +10,75 @@ class ArchiveOccupationSerializer(serializers.Serializer):
     name = serializers.CharField(source="occupation_name")
 
 
+def _absolute(serializer, path: str) -> str:
+    request = serializer.context.get("request")
+    return request.build_absolute_uri(path) if request else path
+
+
+def certificate_status(certificate) -> str:
+    return "revoked" if certificate.revoked else "valid"
+
+
 class ArchiveCertificateSerializer(serializers.ModelSerializer):
     type_name = serializers.CharField(source="get_type_display")
     verify_url = serializers.SerializerMethodField(help_text="public page confirming the certificate")
+    pdf_url = serializers.SerializerMethodField(
+        help_text="the certificate as a PDF, for its holder and staff who may see them (token or session)"
+    )
+    credential = serializers.CharField(
+        help_text="compact JWS (alg EdDSA, kid in /.well-known/jwks.json) of an Open Badges 3.0 "
+        "Verifiable Credential; empty for certificates issued before credentials existed"
+    )
+    status = serializers.SerializerMethodField(help_text="valid or revoked")
 
     class Meta:
         model = Certificate
-        fields = ["number", "type", "type_name", "issued_at", "verify_url"]
+        fields = ["number", "type", "type_name", "issued_at", "verify_url", "pdf_url", "credential", "status"]
 
     def get_verify_url(self, certificate) -> str:
-        path = reverse("certificate-verify", args=[certificate.number])
-        request = self.context.get("request")
-        return request.build_absolute_uri(path) if request else path
+        return _absolute(self, reverse("certificate-verify", args=[certificate.number]))
+
+    def get_pdf_url(self, certificate) -> str:
+        return _absolute(self, reverse("api:certificate-pdf", args=[certificate.number]))
+
+    def get_status(self, certificate) -> str:
+        return certificate_status(certificate)
+
+
+class ExternalCertificateSerializer(serializers.ModelSerializer):
+    type_name = serializers.CharField(source="get_type_display")
+
+    class Meta:
+        model = ExternalCertificate
+        fields = ["type", "type_name", "number", "issuer", "issued_on"]
+
+
+class PublicCertificateSerializer(serializers.Serializer):
+    """The JSON twin of the public verification page: the masked name is its only personal data."""
+
+    number = serializers.CharField(source="certificate.number")
+    type = serializers.CharField(source="certificate.type")
+    type_name = serializers.CharField(source="certificate.get_type_display")
+    course = serializers.IntegerField(source="entry.course_id")
+    course_title = serializers.CharField(source="entry.course_title")
+    occupation = ArchiveOccupationSerializer(source="entry")
+    level = serializers.CharField(source="entry.level")
+    level_name = serializers.CharField(source="entry.get_level_display")
+    hours = serializers.FloatField(source="entry.required_hours")
+    holder = serializers.CharField(source="holder_name", help_text="the holder's masked name")
+    issued_at = serializers.DateTimeField(source="certificate.issued_at")
+    status = serializers.ChoiceField(choices=["valid", "revoked"])
+    revoked_at = serializers.DateTimeField(source="revocation.revoked_at", allow_null=True, default=None)
+    revocation_reason = serializers.CharField(source="revocation.reason", allow_null=True, default=None)
+    credential = serializers.CharField(source="certificate.credential")
+    verify_url = serializers.SerializerMethodField()
+
+    def get_verify_url(self, found) -> str:
+        return _absolute(self, reverse("certificate-verify", args=[found["certificate"].number]))
+
+
+class RevocationSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, help_text="why the bureau revokes the certificate")
 
 
 class ArchiveEntrySerializer(serializers.ModelSerializer):
@@ -49,6 +106,9 @@ class ArchiveEntrySerializer(serializers.ModelSerializer):
     corrected_by = serializers.SerializerMethodField(
         help_text="seqs of the correction entries applied to the values shown, oldest first"
     )
+    external_certificates = ExternalCertificateSerializer(
+        many=True, read_only=True, help_text="certificates issued elsewhere after this training"
+    )
 
     class Meta:
         model = ArchiveEntry
@@ -68,6 +128,7 @@ class ArchiveEntrySerializer(serializers.ModelSerializer):
             "prev_hash",
             "canonical",
             "corrected_by",
+            "external_certificates",
         ]
 
     def get_certificate(self, entry) -> ArchiveCertificateSerializer(allow_null=True):  # type: ignore[valid-type]

@@ -2,32 +2,22 @@
 entry attested by a completion record of the archive log (archive.chain); corrections as new
 records; signed heads recorded."""
 
-import secrets
-
-from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from archive import chain
+from archive.certificates import certificate_issue
 from archive.models import ArchiveEntry, ArchiveHead, Certificate, LogRecord
 from courses.models import CoursePage
 from learners.models import Enrollment, Learner
 from progress.models import LessonProgress
 from vocabulary.training import CertificateType
 
-# No 0/O, 1/I/L: a number is read aloud and typed in by people checking a certificate.
-NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-
-
-def certificate_number_new(year: int) -> str:
-    """``ZB2026-XXXX-XXXX``: 31^8 (about 8.5 × 10^11) numbers a year, drawn at random."""
-    body = "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(8))
-    return f"ZB{year}-{body[:4]}-{body[4:]}"
-
 
 def archive_entry_record(*, learner: Learner, course_id: int, completed_at) -> ArchiveEntry:
-    """Archive the learner's completion of a course, with a certificate if the course gives one
-    and the learner's identity is verified: the completion is a fact and is always archived, but
+    """Archive the learner's completion of a course, with a 培训合格证书 if the course gives a
+    certificate and the learner's identity is verified: the completion is a fact and is always archived, but
     only a real-name verified learner is certified (the certificate is issued when they become
     verified: ``certificates_issue_held``). The entry is attested by a completion record
     appended to the archive log in the same transaction. Idempotent: a second call for the same
@@ -47,8 +37,11 @@ def archive_entry_record(*, learner: Learner, course_id: int, completed_at) -> A
     with transaction.atomic():
         # Read under the learner's row lock (which learner_verify's UPDATE also takes): a
         # verification committed meanwhile is seen here, or waits and then sees this entry.
-        verified = (
-            Learner.objects.select_for_update().filter(pk=learner.pk).values_list("verified", flat=True).get()
+        verified, real_name = (
+            Learner.objects.select_for_update()
+            .filter(pk=learner.pk)
+            .values_list("verified", "real_name")
+            .get()
         )
         values = {
             "course_title": course.title,
@@ -70,7 +63,7 @@ def archive_entry_record(*, learner: Learner, course_id: int, completed_at) -> A
             learner=learner, enrollment=enrollment, course=course, record=record, **values
         )
         if verified and course.certificate_type != CertificateType.NONE:
-            _certificate_issue(entry, course.certificate_type, issued_at=entry.completed_at)
+            certificate_issue(entry, issued_at=entry.completed_at, holder_name=real_name)
     return entry
 
 
@@ -118,34 +111,20 @@ def certificates_issue_held(*, learner: Learner) -> list[Certificate]:
     their archive entries whose course gives a certificate and that has none yet, dated now
     (the day it is issued). Called when the learner becomes verified (archive.receivers), in
     that transaction; a learner still unverified gets nothing. Idempotent."""
-    if not Learner.objects.filter(pk=learner.pk, verified=True).exists():
+    verified = (
+        Learner.objects.filter(pk=learner.pk, verified=True).values_list("real_name", flat=True).first()
+    )
+    if verified is None:
         return []
     held = (
         ArchiveEntry.objects.filter(learner_id=learner.pk, certificate__isnull=True)
         .exclude(course__certificate_type=CertificateType.NONE)
-        .annotate(kind=F("course__certificate_type"))
+        .select_related("record")
         .order_by("completed_at", "pk")
     )
     now = timezone.now()
     with transaction.atomic():
-        return [_certificate_issue(entry, entry.kind, issued_at=now) for entry in held]
-
-
-def _certificate_issue(entry: ArchiveEntry, kind: str, *, issued_at) -> Certificate:
-    """The number carries the year (in China) of issue."""
-    for attempt in range(5):
-        try:
-            with transaction.atomic():  # a savepoint: a clash of numbers is retried, not fatal
-                return Certificate.objects.create(
-                    entry=entry,
-                    number=certificate_number_new(timezone.localtime(issued_at).year),
-                    type=kind,
-                    issued_at=issued_at,
-                )
-        except IntegrityError:
-            if attempt == 4:
-                raise
-    raise AssertionError("unreachable")
+        return [certificate_issue(entry, issued_at=now, holder_name=verified) for entry in held]
 
 
 def archive_backfill() -> int:

@@ -107,11 +107,11 @@ def canonical_json(payload: dict) -> bytes:
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def sign(payload: dict) -> str:
+def sign(payload: dict, *, typ: str = "JWT") -> str:
     """A compact JWS over ``payload`` with the current (first) key."""
     key = signing_keys()[0]
     return jws.serialize_compact(
-        {"alg": ALGORITHM, "kid": key.kid, "typ": "JWT"},
+        {"alg": ALGORITHM, "kid": key.kid, "typ": typ},
         canonical_json(payload),
         key.key,
         algorithms=[ALGORITHM],

@@ -1,11 +1,21 @@
-"""Pages of the archive: "我的档案" for the learner, and the public certificate check."""
+"""Pages of the archive: "我的档案" for the learner; the public certificate check (with the
+bureau's revocation form); the external certificates institution staff record, and their scans.
+"""
 
+import segno
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
-from django.http import Http404
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from archive import selectors
+from archive import certificates, selectors
+from archive.forms import ExternalCertificateForm, RevocationForm
 from courses.models import CoursePage
 from vocabulary.training import CertificateType
 
@@ -14,7 +24,7 @@ from vocabulary.training import CertificateType
 def my_archive(request):
     learner = getattr(request.user, "learner", None)
     if learner is None:
-        raise PermissionDenied("只有注册学员有培训档案。Only registered learners have a training archive.")
+        raise PermissionDenied(_("只有注册学员有培训档案。"))
     entries = selectors.corrections_apply(selectors.learner_archive(learner))
     _mark_held_certificates(learner, entries)
     return TemplateResponse(
@@ -51,11 +61,107 @@ def _has_certificate(entry) -> bool:
         return False
 
 
+@require_GET
 def certificate_verify(request, number: str):
-    """Public (no login): confirms a certificate by its number, with masked personal data only."""
+    """Public (no login): confirms a certificate by its number, with the masked name only."""
+    return _verify_page(request, number)
+
+
+def _verify_page(request, number: str, *, revoke_error: str = "", status: int = 200):
     found = selectors.certificate_public(number)
     if found is None:
-        raise Http404("没有这个证书编号。No certificate has this number.")
-    response = TemplateResponse(request, "archive/certificate_verify.html", found)
+        raise Http404(_("没有这个证书编号。"))
+    page = request.build_absolute_uri(reverse("certificate-verify", args=[found["certificate"].number]))
+    qr = segno.make(page, error="m")
+    context = {
+        **found,
+        "qr_svg": qr.svg_inline(scale=4, title=_("证书查验二维码")),
+        "jwks_url": request.build_absolute_uri(reverse("jwks")),
+        "may_revoke": selectors.may_revoke(request.user),
+        "revoke_error": revoke_error,
+    }
+    response = TemplateResponse(request, "archive/certificate_verify.html", context, status=status)
     response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@login_required
+@require_POST
+def certificate_revoke(request, number: str):
+    """The bureau revokes a certificate from its verification page, giving the reason."""
+    if not selectors.may_revoke(request.user):
+        raise PermissionDenied(_("只有市人社局可以撤销证书。"))
+    certificate = selectors.certificate_find(number)
+    if certificate is None:
+        raise Http404(_("没有这个证书编号。"))
+    form = RevocationForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            certificates.certificate_revoke(
+                certificate=certificate, reason=form.cleaned_data["reason"], by=request.user
+            )
+        except certificates.CertificateRefused as refusal:
+            error = str(refusal)
+    else:
+        error = _("请写明撤销原因（不超过 500 个字）。")
+    if error:
+        return _verify_page(request, number, revoke_error=error, status=400)
+    messages.success(request, _("证书 %(number)s 已撤销。") % {"number": certificate.number})
+    return redirect("certificate-verify", certificate.number)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def external_certificates(request):
+    """登记外部证书 (institution staff): record a certificate issued elsewhere for one of their
+    learners, found by ID number, with its scan; below, the ones recorded for their learners."""
+    if not selectors.may_record_external(request.user):
+        raise PermissionDenied(_("只有培训机构工作人员可以登记外部证书。"))
+    form = ExternalCertificateForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            learner = selectors.learner_for_staff(request.user, data["id_number"])
+            if learner is None:
+                form.add_error("id_number", _("没有找到这个身份证号的学员，或该学员不在本机构的班级里。"))
+            else:
+                try:
+                    recorded = certificates.external_certificate_record(
+                        learner=learner,
+                        type=data["type"],
+                        number=data["number"],
+                        issuer=data["issuer"],
+                        issued_on=data["issued_on"],
+                        scan=data["scan"],
+                        by=request.user,
+                        entry=selectors.entry_leading_to(learner, data["type"]),
+                    )
+                except certificates.CertificateRefused as refusal:
+                    form.add_error(None, str(refusal))
+                else:
+                    messages.success(request, _("已登记：%(certificate)s。") % {"certificate": recorded})
+                    return redirect("external-certificates")
+        status = 400
+    page = Paginator(selectors.external_certificates_visible_to(request.user), 50).get_page(
+        request.GET.get("page")
+    )
+    return TemplateResponse(
+        request, "archive/external_certificates.html", {"form": form, "page": page}, status=status
+    )
+
+
+@login_required
+@require_GET
+def external_certificate_scan(request, pk: int):
+    """The scan of an external certificate, from private storage: for the holder and the staff
+    whose role reaches them; a 404 for everyone else (its existence is not told)."""
+    found = selectors.external_certificates_visible_to(request.user).filter(pk=pk).first()
+    if found is None:
+        raise Http404(_("没有这份扫描件。"))
+    response = FileResponse(
+        found.scan.open("rb"), as_attachment=False, filename=found.scan.name.rsplit("/", 1)[-1]
+    )
+    response["Cache-Control"] = "private, no-store"
     return response

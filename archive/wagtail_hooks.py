@@ -1,5 +1,5 @@
 """档案校验: the bureau's and auditors' screen in the Wagtail admin that verifies the whole
-archive log against the recorded signed heads (``archive.chain.chain_verify``, as
+archive log against the recorded signed heads (``archive.verify.chain_verify``, as
 ``manage.py archive_verify`` does) and names the first broken link. Others get a 403; the menu
 item shows to the bureau and auditors only."""
 
@@ -11,8 +11,9 @@ from django.views import defaults
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from archive import chain, selectors
+from archive import selectors
 from archive.models import ArchiveHead
+from archive.verify import chain_verify
 from institutions.roles import scope_of
 
 
@@ -24,18 +25,16 @@ def may_verify(user) -> bool:
 def verify_view(request):
     if not may_verify(request.user):
         # A 403, not Wagtail's redirect to the dashboard: the screen says who may use it.
-        refusal = PermissionDenied(
-            _("只有市人社局和审计人员可以校验档案。Only the bureau and auditors verify the archive.")
-        )
+        refusal = PermissionDenied(_("只有市人社局和审计人员可以校验档案。"))
         return defaults.permission_denied(request, refusal)
-    report = chain.chain_verify() if request.method == "POST" else None
+    report = chain_verify() if request.method == "POST" else None
     latest = ArchiveHead.objects.order_by("-signed_at", "-pk").first()
     return TemplateResponse(
         request,
         "archive/admin/verify.html",
         {
             "page_title": _("档案校验"),
-            "header_title": _("档案校验 Archive verification"),
+            "header_title": _("档案校验"),
             "header_icon": "success",
             "head": selectors.archive_head(),
             "latest_head": latest,

@@ -217,10 +217,28 @@ if AWS_STORAGE_BUCKET_NAME:
             "default_acl": None,
         },
     }
+    # Private files (the scans of certificates issued elsewhere): the same bucket under its own
+    # prefix, never through a public domain, each link signed and short-lived.
+    _private_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **_media_storage["OPTIONS"],
+            "custom_domain": None,
+            "location": env_str("AWS_PRIVATE_LOCATION", "private"),
+            "querystring_auth": True,
+            "querystring_expire": 300,
+        },
+    }
 else:
     _media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    # Outside MEDIA_ROOT, so never served as media: only through the views that check who asks.
+    _private_storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": env_str("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "private")), "base_url": "/-/"},
+    }
 STORAGES = {
     "default": _media_storage,
+    "private": _private_storage,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -103,6 +103,7 @@ def role_links(request) -> list[Link]:
         ]
     if Role.INSTITUTION_STAFF in roles:
         links.append(Link(reverse("institutions:class-list"), _("我的班级"), CLASS_PAGES))
+        links.append(Link(reverse("external-certificates"), _("登记证书"), ("/certificates/external/",)))
     elif roles & OVERVIEW_ROLES:
         links.append(Link(reverse("institutions:class-list"), _("班级"), CLASS_PAGES))
     if Role.ENTERPRISE_HR in roles:

@@ -3,6 +3,11 @@
 Used by ``progress.services.events_record`` inside a transaction that holds the learner's row
 lock. Reads take a fixed number of queries; only an event that arrives after later events of its
 own session (a late resend) costs two more, to find its neighbours in that session.
+
+Lessons and courses complete at the client time of the study that completed them (an offline
+backlog's own times, within the offline window), never at the batch's arrival: see
+``Batch._lesson_moment`` and ``Batch._course_moment`` (docs/archive.md, "The completion date that
+counts").
 """
 
 import datetime as dt
@@ -10,12 +15,13 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db.models import Max
 from django.utils import timezone
 
 from learners.models import Learner
 from progress import intervals as iv
 from progress import store
-from progress.completion import course_completion_check
+from progress.completion import CourseStanding, course_completion_record, course_standing
 from progress.events import Event, Malformed
 from progress.facts import LessonInfo, lesson_facts
 from progress.models import (
@@ -99,6 +105,14 @@ class Batch:
         self.new_spans: list[CreditedSpan] = []
         self.dirty_spans: dict[int, CreditedSpan] = {}
         self.course_candidates: set[int] = set()  # courses whose completion rule may now be met
+        # Per course, the new credit this batch added, as (end of its segment, seconds), in the
+        # order applied: when the course's completion rule was met (``_course_moment``).
+        self.course_gains: dict[int, list[tuple[dt.datetime, float]]] = {}
+        # What the batch found saved, before changing it: per lesson its credited seconds and its
+        # latest event's time (``_lesson_moment``); per span it extends, its end and credit.
+        self.saved_progress: dict[int, tuple[float, dt.datetime | None]] = {}
+        self.saved_spans: dict[int, tuple[dt.datetime, float]] = {}
+        self.days: set[dt.date] = set()  # the days whose spans were all read
         self.grants: dict[str, StudyGrant] = {}
         self.lapses: dict[uuid.UUID, list[AttentionLapse]] = {}
 
@@ -138,6 +152,8 @@ class Batch:
         self.seen, self.lessons, sessions, progress, self.spans = store.run(reads)[-5:]
         self.sessions = {session.pk: session for session in sessions}
         self.progress = {row.lesson_id: row for row in progress}
+        self.saved_progress = {row.lesson_id: (row.credited_seconds, row.position_at) for row in progress}
+        self.days = set(days)
         self.day_totals: dict[dt.date, float] = {}
         for span in self.spans:
             self.day_totals[span.day] = self.day_totals.get(span.day, 0.0) + span.credited_seconds
@@ -409,11 +425,12 @@ class Batch:
             progress.intervals = [list(pair) for pair in merged]
             progress.credited_seconds = min(iv.total(merged), float(lesson.duration))
             self.day_totals[day] = self.day_totals.get(day, 0.0) + gained
+            self.course_gains.setdefault(lesson.course_id, []).append((end.at, gained))
             if progress.completed_at is None:
                 if progress.credited_seconds >= lesson.minimum - 1e-6 and (
                     not lesson.own_rule or progress.content_completed_at is not None
                 ):
-                    progress.completed_at = self.now
+                    progress.completed_at = self._lesson_moment(lesson, progress, end.at)
                     self.course_candidates.add(lesson.course_id)
             elif not lesson.course_completed:
                 # More time on a completed lesson may be what the course's hours still need.
@@ -434,6 +451,8 @@ class Batch:
                 and started <= span.ended_at
                 and ended >= span.started_at
             ):
+                if span.pk and span.pk not in self.saved_spans:
+                    self.saved_spans[span.pk] = (span.ended_at, span.credited_seconds)
                 span.started_at = min(span.started_at, started)
                 span.ended_at = max(span.ended_at, ended)
                 span.credited_seconds += gained
@@ -451,6 +470,63 @@ class Batch:
         )
         self.spans.append(span)
         self.new_spans.append(span)
+
+    # --- when a lesson or a course completed --------------------------------------------------
+
+    def _lesson_moment(self, lesson: LessonInfo, progress: LessonProgress, at: dt.datetime) -> dt.datetime:
+        """When the lesson completed: ``at``, the end (client time) of the segment whose credit
+        reached its minimum — but not before the credit saved earlier, if the lesson needed it
+        (all of it was earned by the lesson's latest saved event), nor before its own rule was
+        met (a package's status, a passed quiz); never after this batch arrived."""
+        moment = at
+        saved_seconds, saved_until = self.saved_progress.get(lesson.id, (0.0, None))
+        if (
+            saved_seconds > 0
+            and saved_until is not None
+            and progress.credited_seconds - saved_seconds < lesson.minimum - 1e-6
+        ):
+            moment = max(moment, saved_until)
+        if progress.content_completed_at is not None:
+            moment = max(moment, progress.content_completed_at)
+        return min(moment, self.now)
+
+    def _course_moment(self, course_id: int, standing: CourseStanding) -> dt.datetime:
+        """When the course completed: the first moment (client time) at which every required
+        lesson was completed and the credited time reached the required hours. Two reads, only
+        for a course whose rule is met: its required lessons' latest completion (this batch's
+        were just written, at their own moments) and its credited spans (when the credit saved
+        before this batch was earned: by the end of its span). This batch's credit counts at the
+        end of the segment that added it. Bounded to this batch: never before the first credit
+        it added to the course (a course whose rule was met before, because its hours were
+        lowered, say, completes with that credit), never after it arrived."""
+        learner_id = self.learner.pk
+        gains = self.course_gains.get(course_id) or [(self.now, 0.0)]
+        lessons_done = LessonProgress.objects.filter(
+            learner_id=learner_id, lesson__course_id=course_id, lesson__required=True
+        ).aggregate(at=Max("completed_at"))["at"]
+        read = {span.pk for span in self.spans if span.pk}
+        credits = list(gains)
+        rows = CreditedSpan.objects.filter(
+            learner_id=learner_id, lesson__course_id=course_id, credited_seconds__gt=0
+        ).values_list("pk", "day", "ended_at", "credited_seconds")
+        for pk, day, ended_at, seconds in rows:
+            if pk in self.saved_spans:  # extended by this batch: what it held before
+                ended_at, seconds = self.saved_spans[pk]
+            elif pk not in read and day in self.days:  # written by this batch: in ``gains``
+                continue
+            if seconds > 0:
+                credits.append((ended_at, seconds))
+        credits.sort(key=lambda credit: credit[0])
+        # Credit that no span records (from before spans were kept, or seeded) counts as earned first.
+        credited = standing.credited_seconds - sum(seconds for _, seconds in credits)
+        hours_reached = None
+        for at, seconds in credits:
+            if credited >= standing.required_seconds - 1e-6:
+                break
+            credited += seconds
+            hours_reached = at
+        moments = [moment for moment in (lessons_done, hours_reached) if moment is not None]
+        return min(max([*moments, min(at for at, _ in gains)]), self.now)
 
     def _progress_for(self, lesson: LessonInfo) -> LessonProgress:
         progress = self.progress.get(lesson.id) or self.new_progress.get(lesson.id)
@@ -518,9 +594,16 @@ class Batch:
     def _complete_courses(self) -> None:
         """Record the completion of each course whose rule may now be met (a lesson completed, or
         more time credited once its required lessons were). Runs after ``_save``, so the shared
-        rule reads this batch's progress from the database."""
-        for course_id in sorted(self.course_candidates):
-            if course_completion_check(learner=self.learner, course_id=course_id, now=self.now):
+        rule reads this batch's progress from the database. The completion is dated when the
+        learner met the rule (``_course_moment``), not when the batch arrived."""
+        completed = {info.course_id for info in self.lessons.values() if info.course_completed}
+        for course_id in sorted(self.course_candidates - completed):
+            standing = course_standing(learner=self.learner, course_id=course_id)
+            if standing.met and course_completion_record(
+                learner=self.learner,
+                course_id=course_id,
+                completed_at=self._course_moment(course_id, standing),
+            ):
                 self.outcome.completed_courses.append(course_id)
 
     # --- writing ----------------------------------------------------------------------------

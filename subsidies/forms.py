@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from subsidies.services import REASON_MAX_LENGTH, REFERENCE_MAX_LENGTH
 
@@ -10,7 +11,7 @@ class ClaimForm(forms.Form):
 
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(
-        label=_("审核意见"),
+        label=pgettext_lazy("decision", "审核意见"),  # approve or reject, not a comment
         choices=[("approve", _("通过")), ("reject", _("不通过"))],
         widget=forms.RadioSelect,
     )

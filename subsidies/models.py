@@ -11,6 +11,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from vocabulary.training import Level
@@ -31,8 +32,8 @@ class SubsidyStandard(models.Model):
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
-        verbose_name = _("补贴标准")
-        verbose_name_plural = _("补贴标准")
+        verbose_name = pgettext_lazy("model", "补贴标准")
+        verbose_name_plural = pgettext_lazy("model plural", "补贴标准")
         ordering = ["occupation__code", "level"]
         constraints = [
             models.UniqueConstraint(
@@ -43,7 +44,8 @@ class SubsidyStandard(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.occupation} · {self.get_level_display()} · {self.amount} 元"
+        amount = gettext("%(amount)s 元") % {"amount": self.amount}
+        return f"{self.occupation} · {self.get_level_display()} · {amount}"
 
 
 class ClaimStatus(models.TextChoices):
@@ -96,21 +98,36 @@ class SubsidyClaim(models.Model):
     )
     district_decided_at = models.DateTimeField(_("区县审核时间"), null=True, blank=True)
     district_decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("区县审核人"),
     )
     bureau_decided_at = models.DateTimeField(_("市人社局审批时间"), null=True, blank=True)
     bureau_decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("市人社局审批人"),
     )
     paid_at = models.DateTimeField(_("发放时间"), null=True, blank=True)
     paid_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("发放登记人"),
     )
     payment_reference = models.CharField(_("支付凭证号"), max_length=PAYMENT_REFERENCE_MAX_LENGTH, blank=True)
 
     class Meta:
-        verbose_name = _("补贴申领")
-        verbose_name_plural = _("补贴申领")
+        verbose_name = pgettext_lazy("model", "补贴申领")
+        verbose_name_plural = pgettext_lazy("model plural", "补贴申领")
         ordering = ["-submitted_at", "-pk"]
         constraints = [
             # already_claimed, kept by the database too.
@@ -158,7 +175,9 @@ class ClaimEvent(models.Model):
     """One step of a claim (submitted, decided, paid): who, when, from which status to which, and
     why. Written by the services in the transaction of the step; never edited."""
 
-    claim = models.ForeignKey(SubsidyClaim, on_delete=models.PROTECT, related_name="events")
+    claim = models.ForeignKey(
+        SubsidyClaim, on_delete=models.PROTECT, related_name="events", verbose_name=_("补贴申领")
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("操作人")
     )
@@ -169,8 +188,8 @@ class ClaimEvent(models.Model):
     note = models.TextField(_("说明"), blank=True)
 
     class Meta:
-        verbose_name = _("补贴申领记录")
-        verbose_name_plural = _("补贴申领记录")
+        verbose_name = pgettext_lazy("model", "补贴申领记录")
+        verbose_name_plural = pgettext_lazy("model plural", "补贴申领记录")
         ordering = ["at", "pk"]
 
     def __str__(self):
@@ -180,7 +199,9 @@ class ClaimEvent(models.Model):
 class InsuranceImport(models.Model):
     """One upload of the social-insurance roster (联网核查): who imported how many rows, when."""
 
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("导入人")
+    )
     uploaded_at = models.DateTimeField(_("导入时间"), default=timezone.now)
     filename = models.CharField(_("文件名"), max_length=200, blank=True)
     rows = models.PositiveIntegerField(_("行数"), default=0)
@@ -188,8 +209,8 @@ class InsuranceImport(models.Model):
     updated = models.PositiveIntegerField(_("更新"), default=0)
 
     class Meta:
-        verbose_name = _("社保名单导入")
-        verbose_name_plural = _("社保名单导入")
+        verbose_name = pgettext_lazy("model", "社保名单导入")
+        verbose_name_plural = pgettext_lazy("model plural", "社保名单导入")
         ordering = ["-uploaded_at", "-pk"]
 
     def __str__(self):
@@ -201,14 +222,16 @@ class InsuranceRecord(models.Model):
     learners' ``blind_index``; the number itself is never stored): their employer and since when
     they are insured. A later import replaces the person's row."""
 
-    id_number_hash = models.CharField(max_length=64, unique=True, editable=False)
+    id_number_hash = models.CharField(_("身份证号摘要"), max_length=64, unique=True, editable=False)
     employer = models.CharField(_("参保单位"), max_length=200)
     insured_since = models.DateField(_("参保起始日期"))
-    source = models.ForeignKey(InsuranceImport, on_delete=models.PROTECT, related_name="records")
+    source = models.ForeignKey(
+        InsuranceImport, on_delete=models.PROTECT, related_name="records", verbose_name=_("社保名单导入")
+    )
 
     class Meta:
-        verbose_name = _("社保参保记录")
-        verbose_name_plural = _("社保参保记录")
+        verbose_name = pgettext_lazy("model", "社保参保记录")
+        verbose_name_plural = pgettext_lazy("model plural", "社保参保记录")
 
     def __str__(self):
         return f"{self.employer} · {self.insured_since:%Y-%m-%d}"

@@ -8,8 +8,10 @@ The checks, in this order (the first that fails answers; docs/subsidies.md says 
 
 1. ``already_claimed`` — this archive entry has a claim that was not rejected;
 2. ``not_eligible`` — the course gives no subsidy, the city has no standard for its occupation
-   and level, no certificate was issued, the credited time falls short of the required hours,
-   or the person is not in an eligible target group;
+   and level, no certificate was issued (or the bureau revoked it; a certificate issued
+   elsewhere and recorded for the training counts), the credited time falls short of the
+   required hours, or the person is not in an eligible target group. The entry's values are
+   read as corrected (archive corrections);
 3. ``same_occupation_level`` — a claim (granted or pending: any not rejected) for the same
    occupation and level, in any year;
 4. ``yearly_limit`` — 3 claims not rejected already in the calendar year of this completion.
@@ -61,6 +63,7 @@ class ClaimFacts:
     claims_for_entry: int
     claims_same_occupation_level: int
     claims_in_year: int
+    certificate_revoked: bool = False  # its certificate was revoked (and no other stands for it)
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,8 @@ def _ineligible(facts: ClaimFacts) -> str:
             "occupation": facts.occupation,
             "level": facts.level_name,
         }
+    if facts.certificate_revoked:
+        return _("这次培训的证书已被市人社局撤销，不能申领补贴。")
     if not facts.certificate_issued:
         return _("这次培训还没有颁发证书（学员完成实名核验后颁发），取得证书后才能申领补贴。")
     if facts.credited_seconds < facts.required_seconds:

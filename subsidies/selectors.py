@@ -7,11 +7,26 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from archive.models import ArchiveEntry
+from archive.chain import Kind
+from archive.models import ArchiveEntry, Certificate, ExternalCertificate, LogRecord
+from archive.selectors import corrections_apply
 from courses.models import Lesson
 from learners.models import Learner
 from progress.selectors import event_log
@@ -32,22 +47,50 @@ from vocabulary.training import Level
 
 
 def with_rule_facts(entries: QuerySet[ArchiveEntry]) -> QuerySet[ArchiveEntry]:
-    """Archive entries, each with what the rules read of its course, standard and certificate in
-    the same query: ``course_gives_subsidy``, ``standard_amount`` (None: the city has no
-    standard for its occupation and level) and ``certificate_number`` (None: none issued)."""
+    """Archive entries, each with what the rules read of its course, standard and certificates
+    in the same query: ``course_gives_subsidy``, ``standard_amount`` (None: the city has no
+    standard for its occupation and level), ``has_certificate`` (a platform certificate not
+    revoked, or a certificate issued elsewhere recorded for it), ``certificate_revoked`` (its
+    platform certificate was revoked) and ``has_corrections`` (correction records name it:
+    ``as_corrected`` applies them)."""
     amount = SubsidyStandard.objects.filter(
         occupation__code=OuterRef("occupation_code"), level=OuterRef("level")
     ).values("amount")[:1]
+    valid_certificate = Exists(
+        Certificate.objects.filter(entry=OuterRef("pk"), revocation__isnull=True)
+    ) | Exists(ExternalCertificate.objects.filter(entry=OuterRef("pk")))
     return entries.annotate(
         course_gives_subsidy=F("course__subsidy_eligible"),
         standard_amount=Subquery(amount),
-        certificate_number=F("certificate__number"),
+        has_certificate=ExpressionWrapper(valid_certificate, output_field=BooleanField()),
+        certificate_revoked=Exists(
+            Certificate.objects.filter(entry=OuterRef("pk"), revocation__isnull=False)
+        ),
+        has_corrections=Exists(
+            LogRecord.objects.filter(kind=Kind.CORRECTION, refers_to=OuterRef("record_id"))
+        ),
     )
+
+
+def as_corrected(entries):
+    """The entries with their corrections applied (archive.selectors.corrections_apply): one
+    query when some entry has corrections, none otherwise. The rules read corrected values."""
+    entries = list(entries)
+    corrected = [entry for entry in entries if entry.has_corrections]
+    if corrected:
+        corrections_apply(corrected)
+    return entries
 
 
 def entries_for_rules(learner_id: int) -> QuerySet[ArchiveEntry]:
     """The learner's archive entries with their facts (``with_rule_facts``)."""
     return with_rule_facts(ArchiveEntry.objects.filter(learner_id=learner_id))
+
+
+def entry_for_rules(learner_id: int, entry_id: int) -> ArchiveEntry | None:
+    """One of the learner's entries with its facts, corrected; None if it is not theirs."""
+    found = as_corrected(entries_for_rules(learner_id).filter(pk=entry_id)[:1])
+    return found[0] if found else None
 
 
 @dataclass(frozen=True)
@@ -82,7 +125,8 @@ def claim_facts(
     return ClaimFacts(
         course_gives_subsidy=bool(entry.course_gives_subsidy),
         has_standard=entry.standard_amount is not None or not check_standard,
-        certificate_issued=entry.certificate_number is not None,
+        certificate_issued=bool(entry.has_certificate),
+        certificate_revoked=bool(entry.certificate_revoked) and not entry.has_certificate,
         credited_seconds=float(entry.credited_seconds),
         required_seconds=float(entry.required_hours) * 3600,
         target_group=target_group,
@@ -151,7 +195,7 @@ def _entry_rows(
 def learner_entry_rows(learner: Learner) -> list[EntryRow]:
     """Every entry of the learner's archive with its claims and whether it can be claimed now:
     two queries (the entries with their facts, the claims)."""
-    entries = list(entries_for_rules(learner.pk).order_by("-completed_at", "-pk"))
+    entries = as_corrected(entries_for_rules(learner.pk).order_by("-completed_at", "-pk"))
     claims = list(SubsidyClaim.objects.filter(learner_id=learner.pk).order_by("-submitted_at", "-pk"))
     return _entry_rows(entries, claims, {learner.pk: learner.target_group})
 
@@ -172,7 +216,7 @@ def class_claim_rows(training_class) -> list[MemberRow]:
         .only("pk", "real_name", "target_group")
     )
     ids = [member.pk for member in members]
-    entries = list(
+    entries = as_corrected(
         with_rule_facts(ArchiveEntry.objects.filter(course_id=training_class.course_id, learner_id__in=ids))
     )
     claims = list(SubsidyClaim.objects.filter(learner_id__in=ids).order_by("-submitted_at", "-pk"))
@@ -285,7 +329,7 @@ def claim_recheck(claim: SubsidyClaim, learner: Learner) -> Refusal | None:
     approval will check): shown beside the claim so the reviewer sees a refusal coming."""
     if claim.status not in (ClaimStatus.SUBMITTED, ClaimStatus.DISTRICT_APPROVED):
         return None
-    entry = entries_for_rules(learner.pk).get(pk=claim.archive_entry_id)
+    entry = entry_for_rules(learner.pk, claim.archive_entry_id)
     counts = open_claim_counts(
         learner_id=learner.pk,
         entry_id=entry.pk,

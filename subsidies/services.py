@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from archive.models import ArchiveEntry
 from institutions import roles
@@ -38,7 +39,7 @@ from subsidies.models import (
     SubsidyClaim,
 )
 from subsidies.rules import ClaimRefused, completion_year, refusal
-from subsidies.selectors import claim_facts, entries_for_rules, open_claim_counts
+from subsidies.selectors import claim_facts, entry_for_rules, open_claim_counts
 from vocabulary.identity import mask_name
 from wechat.notifications import notify_subsidy_decision
 
@@ -102,7 +103,7 @@ def claim_submit(*, learner_id: int, entry_id: int, user) -> SubsidyClaim:
 
 def _claim_insert(*, learner_id: int, entry_id: int, user) -> SubsidyClaim:
     target_group, learner_user_id = _lock_person(learner_id)
-    entry = entries_for_rules(learner_id).filter(pk=entry_id).first()
+    entry = entry_for_rules(learner_id, entry_id)
     if entry is None:
         raise EntryNotFound(entry_id)
     year = completion_year(entry.completed_at)
@@ -197,7 +198,7 @@ def _recheck(claim: SubsidyClaim, target_group: str) -> None:
     """The plan's rules again, under the person's lock, leaving this claim out: a training whose
     certificate or hours no longer hold, or a person whose other claims meanwhile filled the
     year or took the occupation and level, is refused at approval too."""
-    entry = entries_for_rules(claim.learner_id).get(pk=claim.archive_entry_id)
+    entry = entry_for_rules(claim.learner_id, claim.archive_entry_id)
     counts = open_claim_counts(
         learner_id=claim.learner_id,
         entry_id=entry.pk,
@@ -307,7 +308,8 @@ def claim_mark_paid(*, claim_id: int, user, reference: str) -> SubsidyClaim:
     with transaction.atomic():
         claim, _target_group = _locked_claim(claim_id)
         if claim.status != ClaimStatus.APPROVED:
-            raise ClaimStateError(claim, _("登记发放"))
+            # An action completing "不能…" ("it cannot …"): not the heading 登记发放 of the review page.
+            raise ClaimStateError(claim, pgettext("claim action", "登记发放"))
         now = timezone.now()
         fields = {"paid_at": now, "paid_by": user, "payment_reference": reference}
         _step(claim, user=user, to_status=ClaimStatus.PAID, note=reference, now=now, fields=fields)

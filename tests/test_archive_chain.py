@@ -20,6 +20,7 @@ from archive import chain
 from archive.models import ArchiveEntry, ArchiveHead, LogRecord
 from archive.services import archive_entry_record, archive_head_record
 from archive.signing import canonical_json, new_key_entry
+from archive.verify import chain_verify
 from learners.models import Learner
 from progress.completion import course_completion_record
 from tests.factories import LearnerFactory, enroll, make_course
@@ -50,7 +51,7 @@ def tamper(*statements):
 
 
 def problem():
-    report = chain.chain_verify(chunk_size=2)  # small chunks: several round trips even for tests
+    report = chain_verify(chunk_size=2)  # small chunks: several round trips even for tests
     return report.problem
 
 
@@ -161,7 +162,7 @@ def test_seq_runs_one_two_three_and_kinds_and_references_are_checked():
         chain.chain_append("correction", {}, refers_to=unsaved)
     correction = chain.chain_append("correction", {"why": "x"}, refers_to=records[0])
     assert correction.seq == 4 and correction.refers_to_id == 1
-    assert chain.chain_verify().ok
+    assert chain_verify().ok
 
 
 # --- the verifier names the first broken link ----------------------------------------------------
@@ -277,7 +278,7 @@ def test_a_rewrite_consistent_with_itself_is_caught_against_an_earlier_signed_he
     assert "自身一致" in found.message and "前 2 条仍与更早的签名头一致" in found.message
     # Without the heads it would pass: that is what the heads are for.
     tamper("DELETE FROM archive_archivehead")
-    assert chain.chain_verify().ok
+    assert chain_verify().ok
     # A head kept outside the platform still catches it.
     with pytest.raises(CommandError, match="自身一致"):
         call_command("archive_verify", head=[kept_elsewhere])
@@ -323,9 +324,9 @@ def test_an_edited_or_deleted_archive_entry_is_named():
 
 def test_missing_triggers_fail_the_verification():
     with transaction.atomic(), chain.guard_lifted():
-        found = chain.chain_verify().problem
+        found = chain_verify().problem
         assert found.code == "unguarded" and "archive_append_only_" in found.message
-    assert chain.chain_verify().ok
+    assert chain_verify().ok
 
 
 # --- the database refuses UPDATE and DELETE --------------------------------------------------------
@@ -365,7 +366,7 @@ def test_the_database_refuses_to_update_or_delete_the_log_entries_and_heads():
         refused("TRUNCATE archive_archivehead")
     assert chain.guard_missing() == []
     assert LogRecord.objects.count() == 1 and ArchiveHead.objects.count() == 1
-    assert chain.chain_verify().ok
+    assert chain_verify().ok
 
 
 # --- appends are serialised ------------------------------------------------------------------------
@@ -431,7 +432,7 @@ def test_two_racing_completions_append_two_well_chained_entries(slow_tip):
     assert errors == []
     assert list(LogRecord.objects.order_by("seq").values_list("seq", flat=True)) == [1, 2]
     assert ArchiveEntry.objects.count() == 2
-    report = chain.chain_verify()
+    report = chain_verify()
     assert report.ok and report.size == 2 and report.entries_checked == 2
 
 
@@ -442,7 +443,7 @@ def test_without_the_append_lock_the_racing_completions_collide(slow_tip, monkey
     errors = race(completions(2))
     # Both read the same tip: the primary key on seq stops the fork, at the cost of a completion.
     assert len(errors) == 1 and isinstance(errors[0], IntegrityError)
-    assert chain.chain_verify().ok
+    assert chain_verify().ok
 
 
 # --- entries that existed before the log; the flush between transactional tests --------------------
@@ -481,6 +482,6 @@ def test_existing_entries_are_chained_in_completion_order_and_verify():
     ordered = ArchiveEntry.objects.order_by("record_id")
     assert [entry.completed_at.day for entry in ordered] == [1, 2, 3]
     assert json.loads(ordered[0].record.content)["credited_seconds"] == "5400.123"
-    report = chain.chain_verify()
+    report = chain_verify()
     assert report.ok and report.size == 3 and report.entries_checked == 3
     # The transactional test ends with a flush: the guarded tables are emptied all the same.

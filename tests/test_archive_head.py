@@ -18,6 +18,7 @@ from archive import chain
 from archive.models import ArchiveEntry, LogRecord
 from archive.services import CorrectionRefused, archive_entry_correct, archive_entry_record
 from archive.signing import new_key_entry
+from archive.verify import chain_verify
 from learners.models import Enrollment
 from tests.factories import LearnerFactory, UserFactory, enroll, make_course
 from tests.institutions_factories import InstitutionFactory, in_group, official_of, staff_of
@@ -55,7 +56,8 @@ def test_the_head_is_public_and_its_jws_verifies_with_the_published_key_alone(ap
     completed_entry()
     body = api.get(HEAD_URL).json()
     last = LogRecord.objects.order_by("-seq").first()
-    assert body["size"] == 2 and body["hash"] == last.hash
+    # Each completion appends its completion record and its certificate's issue.
+    assert body["size"] == 4 == LogRecord.objects.count() and body["hash"] == last.hash
     assert body["signed_at"].endswith("Z")
     keys = api.get("/.well-known/jwks.json")
     assert keys.status_code == 200 and keys["Content-Type"] == "application/json"
@@ -66,7 +68,7 @@ def test_the_head_is_public_and_its_jws_verifies_with_the_published_key_alone(ap
     assert verified.protected["alg"] == "EdDSA"
     assert [key["kid"] for key in keys.json()["keys"]] == ["test-new", "test-old"]
     assert verified.protected["kid"] == "test-new"
-    assert json.loads(verified.payload) == {"size": 2, "hash": last.hash, "signed_at": body["signed_at"]}
+    assert json.loads(verified.payload) == {"size": 4, "hash": last.hash, "signed_at": body["signed_at"]}
     tampered = body["jws"].split(".")
     tampered[1] = tampered[1][:-2] + ("A" if tampered[1][-2] != "A" else "B") + tampered[1][-1]
     with pytest.raises(Exception):  # noqa: B017 — joserfc's BadSignatureError or a decoding error
@@ -178,7 +180,10 @@ def test_archive_entries_show_their_seq_and_a_hash_that_recomputes(learner_api, 
             shown["completed_at"]
         )
     newest, oldest = results
-    assert (oldest["seq"], newest["seq"]) == (1, 2) and newest["prev_hash"] == oldest["hash"]
+    # Between them, the first certificate's issue, which refers to the first completion.
+    between = LogRecord.objects.get(seq=2)
+    assert between.kind == "certificate_issued" and between.refers_to_id == 1
+    assert (oldest["seq"], newest["seq"]) == (1, 3) and newest["prev_hash"] == between.hash
 
 
 def test_a_correction_is_a_new_record_naming_the_one_it_corrects(learner_api, learner):
@@ -202,7 +207,7 @@ def test_a_correction_is_a_new_record_naming_the_one_it_corrects(learner_api, le
     assert shown["credited_seconds"] == 3600 and shown["corrected_by"] == [correction.seq]
     assert shown["seq"] == entry.seq  # the entry keeps its place; the correction has its own
     assert ArchiveEntry.objects.get(pk=entry.pk).credited_seconds == 0  # the row is never edited
-    assert chain.chain_verify().ok
+    assert chain_verify().ok
     for changes, reason in (({"learner": 1}, "x"), ({}, "x"), ({"credited_seconds": 1}, " ")):
         with pytest.raises(CorrectionRefused):
             archive_entry_correct(entry=entry, changes=changes, reason=reason)
@@ -223,11 +228,6 @@ def test_the_archive_keeps_the_completion_time_it_is_given_not_the_time_it_is_wr
     assert entry.record.recorded_at - finished > dt.timedelta(days=2)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="progress.crediting completes lessons and courses at the batch's arrival (Batch.now), "
-    "not at the credited event's time: the change is described in docs/archive.md",
-)
 def test_a_backlog_uploaded_days_later_archives_the_day_it_was_studied(learner_api, learner):
     course = make_course(lessons=1, duration=120)
     enroll(learner, course)

@@ -421,13 +421,16 @@ def test_an_event_dated_years_back_is_rejected_without_reading_years_of_rows(
 
 def test_progress_never_needs_the_cache(learner_api, lesson, monkeypatch):
     """Redis down (the cache raising) must not stop study time from being recorded."""
-    from django.core.cache import cache
+    from django.core.cache import caches
 
     def down(*args, **kwargs):
         raise ConnectionError("redis is down")
 
+    # Patched on the backend's class, not through django.core.cache.cache: that proxy may name
+    # another instance at teardown (caches are per thread and reset when settings change).
+    backend = type(caches["default"])
     for method in ("get", "get_many", "set", "set_many", "delete", "delete_many", "add", "incr"):
-        monkeypatch.setattr(cache, method, down)
+        monkeypatch.setattr(backend, method, down)
     p = Player(lesson.pk)
     body = send(learner_api, [p.play(0, 0), p.beat(20, 20)]).json()
     assert [r["status"] for r in body["results"]] == ["accepted", "accepted"]

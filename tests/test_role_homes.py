@@ -43,7 +43,7 @@ HOME = {
 # What the header offers each persona, beyond the public pages (课程, 培训目录, 搜索).
 TOOLS = {
     "learner": ["/me/learning/", "/me/archive/", "/subsidies/me/"],
-    "staff": ["/institution/classes/"],
+    "staff": ["/institution/classes/", "/certificates/external/"],
     "hr": ["/enterprise/employees/"],
     "official": ["/institution/classes/", "/overview/", "/subsidies/claims/"],
     "bureau": ["/institution/classes/", "/overview/", "/subsidies/claims/"],

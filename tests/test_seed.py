@@ -88,6 +88,9 @@ def test_the_completed_demo_course_stands_in_the_archive_with_a_certificate(seed
     certificate = entry["certificate"]
     assert certificate["number"] and certificate["type"] == done.certificate_type
     assert client.get(certificate["verify_url"].removeprefix("http://testserver")).status_code == 200
+    assert certificate["status"] == "valid" and certificate["credential"].count(".") == 2
+    pdf = api.get(certificate["pdf_url"])
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
     # Seeding again archives nothing twice.
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert api.get("/api/v1/me/archive/").json()["count"] == 1

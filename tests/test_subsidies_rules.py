@@ -408,3 +408,53 @@ def test_many_claims_at_once_make_three_a_year_and_one_per_occupation_and_level(
         "same_occupation_level",
     ]
     assert SubsidyClaim.objects.filter(learner=learner).count() == 4
+
+
+# --- the archive as evidence: revoked certificates, certificates issued elsewhere, corrections ----
+
+
+def test_a_revoked_certificate_supports_no_claim(learner):
+    from archive.certificates import certificate_revoke
+
+    entry = claimable_entry(learner)
+    certificate_revoke(certificate=entry.certificate, reason="培训记录造假", by=UserFactory())
+    with pytest.raises(ClaimRefused) as refused:
+        submit(learner, entry)
+    assert refused.value.code == "not_eligible" and "撤销" in refused.value.detail
+
+
+def test_a_certificate_recorded_from_elsewhere_supports_a_claim(learner, tmp_path, monkeypatch):
+    from django.core.files.storage import FileSystemStorage
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from archive.certificates import external_certificate_record
+    from archive.models import ExternalCertificate
+
+    monkeypatch.setattr(ExternalCertificate._meta.get_field("scan"), "storage", FileSystemStorage(tmp_path))
+    learner.verified = False  # no platform certificate: only the one recorded from elsewhere
+    learner.save()
+    course = subsidised_course(certificate_type=CertificateType.SKILL_LEVEL)
+    entry = completed_entry(learner, course)
+    assert refused_code(learner, entry) == "not_eligible"
+    external_certificate_record(
+        learner=learner,
+        type=CertificateType.SKILL_LEVEL,
+        number="S3703001",
+        issuer="淄博市职业技能鉴定中心",
+        issued_on=timezone.localdate(),
+        scan=SimpleUploadedFile("s.pdf", b"%PDF-1.4 scan"),
+        by=UserFactory(),
+        entry=entry,
+    )
+    assert submit(learner, entry).status == ClaimStatus.SUBMITTED
+
+
+def test_the_rules_read_the_entry_as_corrected(learner):
+    from archive.services import archive_entry_correct
+
+    entry = claimable_entry(learner)
+    archive_entry_correct(entry=entry, changes={"credited_seconds": 60}, reason="重复计时核减")
+    with pytest.raises(ClaimRefused) as refused:
+        submit(learner, entry)
+    assert refused.value.code == "not_eligible" and "0.02" in refused.value.detail

@@ -444,7 +444,7 @@ def test_an_unverified_learner_is_archived_without_a_certificate_until_staff_ver
     verify = client_for(world.staff_a).post(f"/api/v1/learners/{learner.pk}/verify/", {}, format="json")
     assert verify.status_code == 200
     certificate = Certificate.objects.get()
-    assert certificate.entry == entry and certificate.type == CertificateType.SKILL_LEVEL
+    assert certificate.entry == entry and certificate.type == CertificateType.TRAINING
     assert certificate.issued_at >= entry.completed_at
     assert certificate.number.startswith(f"ZB{timezone.localtime(certificate.issued_at).year}-")
     assert not Certificate.objects.filter(entry=plain_entry).exists()

@@ -192,7 +192,7 @@ def test_no_courses_yet_points_to_the_course_list(client, on, learner):
 def test_certificates_are_listed_with_their_verification_links(client, on, certified):
     content = say(client, BOUND, "证书")
     link = f"https://px.zibo.example/certificates/{certified.number}/"
-    assert "《电工（五级）》职业技能等级证书" in content
+    assert "《电工（五级）》培训合格证书" in content
     assert link in content
     # The link is the public verification page of that certificate.
     assert client.get(link.removeprefix("https://px.zibo.example")).status_code == 200

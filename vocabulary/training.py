@@ -16,12 +16,26 @@ class Level(models.TextChoices):
 
 
 class CertificateType(models.TextChoices):
-    """What a learner receives on completing a course."""
+    """The certificates of the plan. The platform issues 培训合格证书 on completion; the other
+    four are issued elsewhere (evaluation bodies, the safety authority) and recorded by
+    institution staff with their number and a scan. A course's ``certificate_type`` names the
+    certificate its training leads to (``NONE``: none)."""
 
+    TRAINING = "training", _("培训合格证书")
+    QUALIFICATION = "qualification", _("职业资格证书")
     SKILL_LEVEL = "skill-level", _("职业技能等级证书")
     SPECIAL_ABILITY = "special-ability", _("专项职业能力证书")
-    TRAINING = "training", _("培训合格证书")
+    SPECIAL_OPERATION = "special-operation", _("特种作业操作证书")
     NONE = "none", _("无证书")
+
+
+# Issued elsewhere and recorded by institution staff (archive.models.ExternalCertificate).
+EXTERNAL_CERTIFICATE_TYPES = (
+    CertificateType.QUALIFICATION,
+    CertificateType.SKILL_LEVEL,
+    CertificateType.SPECIAL_ABILITY,
+    CertificateType.SPECIAL_OPERATION,
+)
 
 
 class Industry(models.TextChoices):

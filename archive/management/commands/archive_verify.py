@@ -10,7 +10,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from archive.chain import chain_verify
+from archive.verify import chain_verify
 
 
 class Command(BaseCommand):
