@@ -72,6 +72,8 @@ run: seed ## Install, migrate, seed and serve http://127.0.0.1:8000 (HTTP and We
 	echo "    CMS admin   http://$(HOST):$(PORT)/admin/"; \
 	echo "    API docs    http://$(HOST):$(PORT)/api/docs/"; \
 	echo "    health      http://$(HOST):$(PORT)/healthz"; \
+	echo "    五单式      http://$(HOST):$(PORT)/demand/ (提单)  /orders/offers/ (列单, bureau)  /orders/classes/ (选单)"; \
+	echo "    evaluation  http://$(HOST):$(PORT)/evaluation/ (bureau)   certificates: /me/archive/ → 查验 / PDF"; \
 	echo "    WeChat      http://$(HOST):$(PORT)/wechat/simulator/  (simulator of the official account)"; \
 	echo "                WeChat end: $$wechat"; \
 	echo "  Logins are listed above (demo / demo12345 is the learner). Ctrl-C stops."; \

@@ -21,4 +21,7 @@ urlpatterns = [
     path("", include("rosters.api_urls")),
     path("", include("archive.api_urls")),
     path("", include("subsidies.api_urls")),
+    path("", include("evaluation.api_urls")),
+    path("", include("demand.api_urls")),
+    path("", include("orders.api_urls")),
 ]

@@ -12,7 +12,10 @@ import io
 import tempfile
 from collections.abc import Iterator
 
+from django.utils.translation import override
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -57,3 +60,26 @@ def workbook_chunks(workbook: Workbook, chunk_bytes: int = 64 * 1024) -> Iterato
         buffer.seek(0)
         while chunk := buffer.read(chunk_bytes):
             yield chunk
+
+
+def sheet_with_header(workbook: Workbook, title: str, columns) -> object:
+    """A sheet of a write-only workbook with its header row written: ``columns`` are
+    (title, width) pairs; the titles bold and neutralised, the first row frozen."""
+    sheet = workbook.create_sheet(title)
+    for index, (_title, width) in enumerate(columns):
+        sheet.column_dimensions[chr(ord("A") + index)].width = width
+    sheet.freeze_panes = "A2"
+    header = []
+    for column_title, _width in columns:
+        cell = WriteOnlyCell(sheet, value=neutralise(column_title))
+        cell.font = Font(bold=True)
+        header.append(cell)
+    sheet.append(header)
+    return sheet
+
+
+def chinese_labels(choices) -> dict:
+    """Choice values to their Chinese labels, whatever the request's language: the exports are
+    Chinese documents, read beside the bureau's other Chinese records."""
+    with override("zh-hans"):
+        return {value: str(label) for value, label in choices}

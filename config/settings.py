@@ -50,6 +50,9 @@ INSTALLED_APPS = [
     "institutions",
     "rosters",
     "subsidies",
+    "evaluation",
+    "demand",
+    "orders",
     "wechat",
     "portal",
     "api",
@@ -481,6 +484,7 @@ WECHAT_TEMPLATES = {
     "course_completed": env_str("WECHAT_TEMPLATE_COURSE_COMPLETED", "") or "",
     "certificate_issued": env_str("WECHAT_TEMPLATE_CERTIFICATE_ISSUED", "") or "",
     "subsidy_decided": env_str("WECHAT_TEMPLATE_SUBSIDY_DECIDED", "") or "",
+    "class_opened": env_str("WECHAT_TEMPLATE_CLASS_OPENED", "") or "",
 }
 
 # --- Study-time crediting (see docs and shared/contract/api-v1.md) ---------------------------
@@ -509,6 +513,20 @@ PLAYER_HEARTBEAT_SECONDS = env_int("PLAYER_HEARTBEAT_SECONDS", 15)
 # When set (> 0), the attention-check period in seconds for every course that has checks on,
 # instead of its attention_check_minutes: for tests and demonstrations only.
 ATTENTION_CHECK_SECONDS_OVERRIDE = env_int("ATTENTION_CHECK_SECONDS_OVERRIDE", 0)
+
+# --- Institutions' evaluation (evaluation/, docs/evaluation.md) -----------------------------
+# A yearly scorecard below any of these is flagged for the bureau; an institution with fewer
+# trainees than EVALUATION_MIN_TRAINEES in the year is not flagged on its rates (too few to judge),
+# an average of fewer than EVALUATION_MIN_RATINGS ratings is not judged, and fraud findings flag
+# whatever the size. A learner may change their rating for EVALUATION_RATING_EDIT_DAYS days.
+EVALUATION_MIN_COMPLETION_RATE = env_float("EVALUATION_MIN_COMPLETION_RATE", 0.6)
+EVALUATION_MIN_CERTIFICATE_RATE = env_float("EVALUATION_MIN_CERTIFICATE_RATE", 0.5)
+EVALUATION_MIN_RATING = env_float("EVALUATION_MIN_RATING", 3.0)
+EVALUATION_MIN_RATINGS = env_int("EVALUATION_MIN_RATINGS", 5)
+EVALUATION_MAX_REJECTION_RATE = env_float("EVALUATION_MAX_REJECTION_RATE", 0.2)
+EVALUATION_MAX_FRAUD_FINDINGS = env_int("EVALUATION_MAX_FRAUD_FINDINGS", 0)
+EVALUATION_MIN_TRAINEES = env_int("EVALUATION_MIN_TRAINEES", 10)
+EVALUATION_RATING_EDIT_DAYS = env_int("EVALUATION_RATING_EDIT_DAYS", 30)
 
 # --- Security (production) -------------------------------------------------------------------
 SESSION_COOKIE_SECURE = not DEBUG and env_bool("DJANGO_SECURE_COOKIES", True)

@@ -58,6 +58,9 @@ urlpatterns = [
     path("institution/rosters/", include("rosters.urls")),
     path("institution/", include("institutions.urls")),
     path("subsidies/", include("subsidies.urls")),
+    path("evaluation/", include("evaluation.urls")),
+    path("demand/", include("demand.urls")),
+    path("orders/", include("orders.urls")),
     # /home/ (each role's home), /overview/, /enterprise/employees/, /audit/
     path("", include("portal.urls")),
     path("search/", course_views.search, name="search"),

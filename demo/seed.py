@@ -17,13 +17,21 @@ from wagtail.models import Page, Site
 
 from archive.services import archive_backfill
 from catalogs.demo import seed_catalogs
+from catalogs.models import InstitutionEntry
+from catalogs.services import entry_publish
 from courses.media import inspect_upload
 from courses.models import CourseIndexPage, CoursePage, HomePage, Lesson, LessonKind, Occupation
 from courses.occupations import occupations_load
+from demand import services as demand_services
+from demand.bulk import Row
+from demand.models import TrainingDemand
 from demo.covers import cover_path
-from institutions.demo import seed_institutions
+from institutions.demo import ENTERPRISE_NAME, seed_institutions
+from institutions.models import Enterprise, Institution
 from learners.models import Learner
 from learners.services import enrollment_create
+from orders import services as order_services
+from orders.models import TrainingOffer
 from progress.services import Origin, events_record, grant_issue
 from quizzes.demo import seed_quizzes
 from scorm.demo import seed_scorm
@@ -432,4 +440,128 @@ def seed() -> dict:
     more_logins = seed_institutions(
         learner=learner, course=courses["elderly-care"], staff_user=User.objects.get(username="institution")
     )
+    seed_demands(learner)  # after the institutions: the other workers, the enterprise and its HR
+    seed_orders(courses["elderly-care-advanced"])  # after the demands: the offer lists and matches them
     return {"courses": courses, "learner": learner, "logins": more_logins}
+
+
+# ---------------------------------------------------------------- training demand (提单)
+
+# (username, occupation code, note): the demo learner's own demand and two other workers'.
+DEMO_DEMANDS = (
+    ("demo", "4-10-01-05", "想考养老护理员四级，希望晚上或周末上课。"),
+    ("lixiuying", "4-10-01-06", "失业在家，想学家政服务，尽快就业。"),
+    ("liujianhua", "6-18-02-04", "在厂里做辅助工，想学焊工拿证。"),
+)
+# The demo enterprise's bulk demand: (occupation code, head count, note).
+DEMO_ENTERPRISE_DEMANDS = (
+    ("6-11-01-03", 12, "新装置投产，操作人员需取得化工总控工证书。"),
+    ("6-11-01-02", 8, ""),
+    ("6-31-01-03", 5, "维修班组电工复训。"),
+)
+
+
+def seed_demands(learner: Learner) -> None:
+    """A few training demands (提单): the demo learner's, two other workers' and the demo
+    enterprise's bulk lines. Idempotent: a worker who has any demand for the occupation, or an
+    enterprise that has any demand, gets none added (whatever their status has become since)."""
+    learners = {
+        found.user.username: found
+        for found in Learner.objects.filter(
+            user__username__in=[row[0] for row in DEMO_DEMANDS]
+        ).select_related("user")
+    }
+    learners.setdefault("demo", learner)
+    codes = {row[1] for row in DEMO_DEMANDS} | {row[0] for row in DEMO_ENTERPRISE_DEMANDS}
+    occupations = {item.code: item for item in Occupation.objects.filter(code__in=codes)}
+    for username, code, note in DEMO_DEMANDS:
+        worker = learners.get(username)
+        if worker is None or TrainingDemand.objects.filter(learner=worker, occupation__code=code).exists():
+            continue
+        demand_services.demand_submit(
+            learner_id=worker.pk, occupation_id=occupations[code].pk, note=note, user=worker.user
+        )
+    enterprise = Enterprise.objects.filter(name=ENTERPRISE_NAME).first()
+    hr = User.objects.filter(username="hr").first()
+    if enterprise is None or hr is None or TrainingDemand.objects.filter(enterprise=enterprise).exists():
+        return
+    rows = [
+        Row(number=number, occupation=occupations[code], head_count=count, note=note)
+        for number, (code, count, note) in enumerate(DEMO_ENTERPRISE_DEMANDS, start=1)
+    ]
+    demand_services.enterprise_demands_submit(enterprise=enterprise, rows=rows, user=hr)
+
+
+# ---------------------------------------------------------------- training offers (列单, 接单)
+
+DEMO_OFFER_NOTE = "全市养老护理员（四级）技能提升培训，政府按补贴标准买单。"
+DEMO_ORDER_CLASS = "2026年养老护理员（四级）清单班第1期"
+
+
+def _demo_school_in_catalog(school: Institution, occupation: Occupation) -> None:
+    """The demo school stands in the published 培训机构目录 for the occupation (level 5 and 4), as
+    an institution taking orders must."""
+    year = timezone.localdate().year
+    entries = InstitutionEntry.objects.filter(live=True, credit_code=school.credit_code)
+    if entries.filter(occupations=occupation).exists():
+        return
+    entry = InstitutionEntry.objects.filter(credit_code=school.credit_code, year=year).first()
+    if entry is None:
+        entry = InstitutionEntry(
+            name=school.name,
+            credit_code=school.credit_code,
+            district=school.district,
+            institution_type=school.type,  # the same values in both vocabularies
+            levels=[Level.FIVE, Level.FOUR],
+            contact_phone=school.contact_phone or "0533-2876543",
+            year=year,
+        )
+        entry.occupations = [occupation]
+    else:
+        entry.occupations = [*entry.occupations.all(), occupation]
+    entry_publish(entry=entry)
+
+
+def seed_orders(course: CoursePage) -> None:
+    """One published offer (养老护理员四级, the whole city) with a class of the demo school that
+    the district approved: ``demo`` (whose demand it answers) can enrol in it. Idempotent: the
+    offer is found by its note, the class by its name."""
+    bureau = User.objects.filter(username="bureau").first()
+    staff = User.objects.filter(username="institution").first()
+    official = User.objects.filter(username="zhangdian").first()
+    school = Institution.objects.filter(staff__user=staff).first() if staff else None
+    if bureau is None or staff is None or official is None or school is None:
+        return
+    _demo_school_in_catalog(school, course.occupation)
+    today = timezone.localdate()
+    offer = TrainingOffer.objects.filter(note=DEMO_OFFER_NOTE).first()
+    if offer is None:
+        offer = order_services.offer_create(
+            user=bureau,
+            occupation=course.occupation,
+            level=course.level,
+            opens_on=today - dt.timedelta(days=7),
+            closes_on=today + dt.timedelta(days=60),
+            note=DEMO_OFFER_NOTE,
+        )
+    if offer.status == "draft":
+        offer = order_services.offer_publish(offer_id=offer.pk, user=bureau)
+    application = offer.applications.filter(name=DEMO_ORDER_CLASS).first()
+    if application is None:
+        application = order_services.application_submit(
+            offer_id=offer.pk,
+            institution=school,
+            user=staff,
+            data={
+                "course": course,
+                "name": DEMO_ORDER_CLASS,
+                "starts_on": today + dt.timedelta(days=7),
+                "ends_on": today + dt.timedelta(days=90),
+                "mode": "blended",
+                "place": "淄博市张店区柳泉路128号实训楼",
+                "capacity": 40,
+                "teachers": list(approved_teachers().filter(specialties=course.occupation)[:2]),
+            },
+        )
+    if application.status == "submitted":
+        order_services.application_decide(application_id=application.pk, user=official, approve=True)

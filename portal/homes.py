@@ -100,17 +100,32 @@ def role_links(request) -> list[Link]:
             Link(reverse("me:learning"), _("我的学习")),
             Link(reverse("my-archive"), _("我的档案")),
             Link(reverse("subsidies:mine"), _("我的补贴"), ("/subsidies/me/",)),
+            Link(reverse("demand:mine"), _("我要培训")),
+            Link(reverse("orders:open-classes"), _("可报名班级")),
         ]
     if Role.INSTITUTION_STAFF in roles:
         links.append(Link(reverse("institutions:class-list"), _("我的班级"), CLASS_PAGES))
         links.append(Link(reverse("external-certificates"), _("登记证书"), ("/certificates/external/",)))
+        links.append(Link(reverse("orders:institution"), _("接单")))
     elif roles & OVERVIEW_ROLES:
         links.append(Link(reverse("institutions:class-list"), _("班级"), CLASS_PAGES))
     if Role.ENTERPRISE_HR in roles:
         links.append(Link(reverse("portal:employees"), _("员工学习")))
+        links.append(Link(reverse("demand:enterprise"), _("培训需求")))
     if roles & OVERVIEW_ROLES:
         links.append(Link(reverse("portal:overview"), _("概览")))
         links.append(Link(reverse("subsidies:claims"), _("补贴审核"), ("/subsidies/claims/",)))
+        links.append(Link(reverse("demand:overview"), _("需求汇总")))
+        # 五单式 列单 (the bureau's offers) and 接单审核 (the district decides applications).
+        if Role.BUREAU in roles:
+            links.append(Link(reverse("orders:offers"), _("培训清单")))
+        if Role.DISTRICT_OFFICIAL in roles:
+            links.append(Link(reverse("orders:applications"), _("接单审核")))
+    # 机构评估: every institution's scorecard in the user's scope, or the staff's own institution's.
+    if roles & OVERVIEW_ROLES:
+        links.append(Link(reverse("evaluation:list"), _("机构评估"), ("/evaluation/",)))
+    elif Role.INSTITUTION_STAFF in roles:
+        links.append(Link(reverse("evaluation:mine"), _("机构评估"), ("/evaluation/",)))
     if Role.AUDITOR in roles:
         links.append(Link(reverse("portal:audit"), _("审计日志")))
     if can_open_cms(user):

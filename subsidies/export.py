@@ -12,12 +12,9 @@ from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
-from common.spreadsheets import neutralise, neutralise_row, workbook_chunks
+from common.spreadsheets import chinese_labels, neutralise_row, sheet_with_header, workbook_chunks
 from vocabulary.identity import mask_id_number
 from vocabulary.people import District, TargetGroup
 from vocabulary.training import Level
@@ -48,26 +45,12 @@ def _when(value, fmt="%Y-%m-%d %H:%M") -> str:
     return timezone.localtime(value).strftime(fmt) if value else ""
 
 
-def _labels(choices) -> dict:
-    with override("zh-hans"):
-        return {value: str(label) for value, label in choices}
-
-
 def approved_claims_xlsx(rows: Iterable[dict]) -> Iterator[bytes]:
     """The workbook's bytes, in chunks, for a ``StreamingHttpResponse``."""
-    levels, groups = _labels(Level.choices), _labels(TargetGroup.choices)
-    districts = _labels(District.choices)
+    levels, groups = chinese_labels(Level.choices), chinese_labels(TargetGroup.choices)
+    districts = chinese_labels(District.choices)
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("待发放补贴"))
-    for index, (_title, width) in enumerate(COLUMNS):
-        sheet.column_dimensions[chr(ord("A") + index)].width = width
-    sheet.freeze_panes = "A2"
-    header = []
-    for title, _width in COLUMNS:
-        cell = WriteOnlyCell(sheet, value=neutralise(title))
-        cell.font = Font(bold=True)
-        header.append(cell)
-    sheet.append(header)
+    sheet = sheet_with_header(workbook, _("待发放补贴"), COLUMNS)
     total, count = Decimal("0"), 0
     for row in rows:
         count += 1

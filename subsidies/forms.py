@@ -10,6 +10,12 @@ class ClaimForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
+    """Approve, or reject with a reason that the person concerned will read. Subclasses name that
+    person in ``reason_help`` and ``reason_missing`` (orders.forms: the institution)."""
+
+    reason_help = _("不通过时必填，学员会看到它；通过时可填写说明。")
+    reason_missing = _("请填写不通过的原因，学员会看到它。")
+
     decision = forms.ChoiceField(
         label=pgettext_lazy("decision", "审核意见"),  # approve or reject, not a comment
         choices=[("approve", _("通过")), ("reject", _("不通过"))],
@@ -20,13 +26,16 @@ class DecisionForm(forms.Form):
         required=False,
         max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("不通过时必填，学员会看到它；通过时可填写说明。"),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].help_text = self.reason_help
 
     def clean(self):
         data = super().clean()
         if data.get("decision") == "reject" and not (data.get("reason") or "").strip():
-            self.add_error("reason", _("请填写不通过的原因，学员会看到它。"))
+            self.add_error("reason", self.reason_missing)
         return data
 
 

@@ -4,6 +4,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from courses.models import CoursePage, LessonKind, Occupation
+from demand.models import TrainingDemand
 from demo.seed import COURSES
 from learners.models import Learner
 from scorm.demo import DEMO_PACKAGES
@@ -211,3 +212,30 @@ def test_a_course_seeded_before_covers_existed_gets_one(seeded):
     course.refresh_from_db()
     assert course.cover == cover
     assert course.live and not course.has_unpublished_changes
+
+
+def test_the_seed_states_a_few_training_demands_once(seeded):
+    demands = TrainingDemand.objects.all()
+    assert demands.filter(learner__user__username="demo", occupation__code="4-10-01-05").count() == 1
+    assert demands.filter(learner__isnull=False).exclude(learner__user__username="demo").count() == 2
+    assert demands.filter(enterprise__isnull=False).count() == 3
+    before = demands.count()
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert TrainingDemand.objects.count() == before
+
+
+def test_the_seed_publishes_one_offer_with_a_class_demo_can_enrol_in_once(seeded, api):
+    from orders.models import OrderApplication, TrainingOffer
+
+    offer = TrainingOffer.objects.get()
+    assert offer.status == "published" and offer.subsidy_amount is not None
+    application = OrderApplication.objects.get(offer=offer)
+    assert application.status == "approved" and application.training_class is not None
+    token = api.post("/api/v1/auth/token/", {"username": "demo", "password": "demo12345"}, format="json")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.json()['token']}")
+    classes = api.get("/api/v1/me/open-classes/").json()["results"]
+    assert [row["id"] for row in classes] == [application.training_class_id]
+    assert classes[0]["answers_demand"] is True  # demo's demand for 养老护理员 was matched
+    assert api.post(f"/api/v1/me/open-classes/{application.training_class_id}/enroll/").status_code == 201
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert TrainingOffer.objects.count() == 1 and OrderApplication.objects.count() == 1

@@ -124,7 +124,7 @@ MENU_BLOCKS = [("click", _click(NAME_BYTES)), ("view", _view(NAME_BYTES)), ("sub
 
 
 def menu_default_stream() -> list[dict]:
-    """The menu until editors change it: 学习 · 进度 · 更多 (证书, 帮助, 全部课程, 我的学习)."""
+    """The menu until editors change it: 学习 · 进度 · 更多 (证书, 帮助, 全部课程, 我的学习, 我要培训)."""
     with translation.override(settings.LANGUAGE_CODE):
 
         def click(name, key):
@@ -144,6 +144,7 @@ def menu_default_stream() -> list[dict]:
                         click(_("我的证书"), menu_keys.CERTIFICATES),
                         view(_("全部课程"), "/courses/"),
                         view(_("我的学习"), "/wechat/oauth/?next=/me/learning/"),
+                        view(_("我要培训"), "/wechat/oauth/?next=/demand/"),
                         click(_("帮助"), menu_keys.HELP),
                     ],
                 },

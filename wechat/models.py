@@ -53,6 +53,7 @@ class Notification(models.Model):
         COURSE_COMPLETED = "course_completed", _("课程已结业")
         CERTIFICATE_ISSUED = "certificate_issued", _("证书已颁发")
         SUBSIDY_DECIDED = "subsidy_decided", _("补贴申请有结果")
+        CLASS_OPENED = "class_opened", _("培训需求有了可报名的班级")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("待发送")

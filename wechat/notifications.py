@@ -225,3 +225,27 @@ def notify_subsidy_decision(
         data=data,
         url=url,
     )
+
+
+def notify_class_opened(training_class, learner_ids: Iterable[int], *, url: str = "") -> list[Notification]:
+    """A class answering their training demand was approved (五单式 接单, ``orders.services``):
+    the bound workers whose demand it matched are told, once per class."""
+    if not can_notify(Kind.CLASS_OPENED):
+        return []
+    with _chinese():
+        dates = _("%(starts)s 至 %(ends)s") % {
+            "starts": training_class.starts_on.strftime("%Y-%m-%d"),
+            "ends": training_class.ends_on.strftime("%Y-%m-%d"),
+        }
+        data = _fields(
+            _("您提交的培训需求有了可报名的班级。"),
+            [training_class.name, training_class.institution.name, dates],
+            _("名额有限，点击查看并报名。"),
+        )
+    return _queue(
+        learner_ids=learner_ids,
+        kind=Kind.CLASS_OPENED,
+        subject=f"class:{training_class.pk}",
+        data=data,
+        url=url,
+    )

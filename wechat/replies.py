@@ -28,6 +28,8 @@ KEYWORDS = {
     "学习进度": menu_keys.PROGRESS,
     "证书": menu_keys.CERTIFICATES,
     "我的证书": menu_keys.CERTIFICATES,
+    "培训需求": menu_keys.DEMAND,
+    "我要培训": menu_keys.DEMAND,
     "帮助": menu_keys.HELP,
     "help": menu_keys.HELP,
     "?": menu_keys.HELP,
@@ -117,6 +119,7 @@ def _keywords_text() -> str:
             _("学习 — 您正在学习的课程和学时"),
             _("进度 — 各门课程的学时进度和还差多少"),
             _("证书 — 您的证书和查验链接"),
+            _("我要培训 — 提交您想参加的培训"),
             _("帮助 — 本说明"),
             _("也可以使用下方菜单。"),
         ]
@@ -212,11 +215,20 @@ def certificates_text(learner) -> str:
     return fit(_("您的证书："), items, _("我的档案：%(url)s") % {"url": archive}, archive)
 
 
+def demand_text(learner) -> str:
+    """我要培训: where to state a wanted training and follow it (the demand page, 提单)."""
+    return _join(
+        _("想参加什么职业技能培训？告诉我们（提单）：%(url)s") % {"url": login_url(reverse("demand:mine"))},
+        _("人社部门汇总大家的需求安排补贴性培训，有对应的班级时会通知您。"),
+    )
+
+
 ACTIONS = {
     menu_keys.STUDY: study_text,
     menu_keys.PROGRESS: progress_text,
     menu_keys.CERTIFICATES: certificates_text,
     menu_keys.HELP: help_text,
+    menu_keys.DEMAND: demand_text,
 }
 
 
