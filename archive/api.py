@@ -96,8 +96,9 @@ def jwks(request):
 
 
 class CertificateLookupThrottle(HeadThrottle):
-    """Public certificate lookups per client address (``CERTIFICATE_LOOKUP_RATE``, default
-    60/min): numbers are random, and this keeps anyone from trying them at speed."""
+    """Public JSON lookups per client address (``CERTIFICATE_LOOKUP_RATE``, default 60/min), for
+    machines checking certificates. The numbers themselves are the defence against guessing
+    (31^8 a year, drawn at random); the HTML page is left to the front proxy's limits."""
 
     scope = "certificate-lookup"
     setting, default_rate = "CERTIFICATE_LOOKUP_RATE", "60/min"
@@ -163,6 +164,8 @@ class CertificateRevokeView(APIView):
     """The bureau revokes a platform certificate with a reason (recorded in the archive log):
     200 with the certificate's public JSON, now ``revoked``. Others get a 403; a certificate
     already revoked or a missing reason is a 400."""
+
+    permission_classes = [IsAuthenticated]  # and the bureau: selectors.may_revoke
 
     @extend_schema(
         request=RevocationSerializer,

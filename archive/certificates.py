@@ -181,6 +181,13 @@ def external_certificate_record(
         raise CertificateRefused(_("所选培训不是这位学员的。"))
     kind = scan_checked(scan)
     scan.name = f"{secrets.token_hex(12)}.{kind}"
+    try:
+        return _external_insert(learner, type, number, issuer, issued_on, scan, by, entry)
+    except IntegrityError:  # the same certificate recorded at the same moment by someone else
+        raise CertificateRefused(_("这个证书（类型和编号）已经登记过。")) from None
+
+
+def _external_insert(learner, type, number, issuer, issued_on, scan, by, entry) -> ExternalCertificate:
     with transaction.atomic():
         if ExternalCertificate.objects.filter(type=type, number=number).exists():
             raise CertificateRefused(_("这个证书（类型和编号）已经登记过。"))

@@ -82,9 +82,3 @@ def credential_payload(
 
 def credential_sign(payload: dict) -> str:
     return signing.sign(payload, typ=HEADER_TYPE)
-
-
-def credential_check(token: str) -> dict:
-    """The credential's payload if its signature verifies with one of the platform's keys;
-    ``signing.SignatureInvalid`` otherwise."""
-    return signing.verify(token)

@@ -10,6 +10,7 @@ from django.utils.dateparse import parse_datetime
 
 from archive import chain
 from archive.models import ArchiveEntry, Certificate, ExternalCertificate, LogRecord
+from institutions.models import TrainingClass
 from institutions.roles import Role, can_see_learner, learners_visible_to, roles_of, scope_of
 from learners.models import Learner
 from vocabulary.identity import mask_name
@@ -76,11 +77,10 @@ def archive_head() -> dict:
 def certificate_find(number: str) -> Certificate | None:
     """A platform certificate by its number (as typed: spaces around and lowercase forgiven),
     with its entry, holder and revocation; None for a number never issued."""
-    return (
-        Certificate.objects.select_related("entry__learner", "revocation")
-        .filter(number=(number or "").strip().upper())
-        .first()
-    )
+    number = (number or "").strip().upper()
+    if not number or len(number) > 32 or "\x00" in number:  # PostgreSQL refuses NUL in text
+        return None
+    return Certificate.objects.select_related("entry__learner", "revocation").filter(number=number).first()
 
 
 def certificate_public(number: str) -> dict | None:
@@ -132,11 +132,17 @@ def learner_for_staff(user, id_number: str) -> Learner | None:
     )
 
 
-def entry_leading_to(learner: Learner, certificate_type: str) -> ArchiveEntry | None:
-    """The learner's latest archive entry whose course leads to this kind of certificate: the
-    training an external certificate followed."""
+def entry_leading_to(learner: Learner, certificate_type: str, institution_id: int) -> ArchiveEntry | None:
+    """The learner's latest archive entry whose course leads to this kind of certificate and was
+    taught in one of the institution's classes the learner belongs to: the training an external
+    certificate followed. Staff never attach a certificate to another institution's training."""
+    taught = TrainingClass.objects.filter(institution_id=institution_id, memberships__learner=learner)
     return (
-        ArchiveEntry.objects.filter(learner=learner, course__certificate_type=certificate_type)
+        ArchiveEntry.objects.filter(
+            learner=learner,
+            course__certificate_type=certificate_type,
+            course_id__in=taught.values("course_id"),
+        )
         .select_related("record")
         .order_by("-completed_at", "-pk")
         .first()

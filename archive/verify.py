@@ -26,7 +26,14 @@ from archive.chain import (
     record_hash,
     utc_text,
 )
-from archive.models import ArchiveEntry, ArchiveHead, Certificate, LogRecord
+from archive.models import (
+    ArchiveEntry,
+    ArchiveHead,
+    Certificate,
+    CertificateRevocation,
+    ExternalCertificate,
+    LogRecord,
+)
 
 # How many records after a broken one the diagnosis may read (to tell a reordering from a
 # deletion): the verifier's memory stays constant whatever the size of the log.
@@ -38,7 +45,8 @@ def _log_rows(chunk_size: int) -> Iterator[tuple]:
     """Every record in ``seq`` order with its archive entry's columns (or NULLs), times and hours
     already canonical text: (seq, kind, recorded_at, refers_to, content, prev_hash, hash,
     entry id, learner, enrollment, course, course_title, occupation_code, occupation_name, level,
-    required_hours, credited_seconds, completed_at, certificate id, number, entry, credential).
+    required_hours, credited_seconds, completed_at, certificate id, number, entry, credential,
+    revocation id, reason, external certificate id, number, type).
     One query, read ``chunk_size`` rows at a time
     (a server-side cursor on PostgreSQL): the memory used does not grow with the log."""
     postgres = connection.vendor == "postgresql"
@@ -52,13 +60,17 @@ def _log_rows(chunk_size: int) -> Iterator[tuple]:
     log = connection.ops.quote_name(LogRecord._meta.db_table)
     entries = connection.ops.quote_name(ArchiveEntry._meta.db_table)
     certificates = connection.ops.quote_name(Certificate._meta.db_table)
+    revocations = connection.ops.quote_name(CertificateRevocation._meta.db_table)
+    externals = connection.ops.quote_name(ExternalCertificate._meta.db_table)
     sql = (
         f"SELECT r.seq, r.kind, {recorded_at}, r.refers_to_id, r.content, r.prev_hash, r.hash, "  # noqa: S608
         "e.id, e.learner_id, e.enrollment_id, e.course_id, e.course_title, e.occupation_code, "
         f"e.occupation_name, e.level, {hours}, e.credited_seconds, {completed_at}, "
-        "c.id, c.number, c.entry_id, c.credential "
+        "c.id, c.number, c.entry_id, c.credential, v.id, v.reason, x.id, x.number, x.type "
         f"FROM {log} r LEFT JOIN {entries} e ON e.record_id = r.seq "
-        f"LEFT JOIN {certificates} c ON c.record_id = r.seq ORDER BY r.seq"
+        f"LEFT JOIN {certificates} c ON c.record_id = r.seq "
+        f"LEFT JOIN {revocations} v ON v.record_id = r.seq "
+        f"LEFT JOIN {externals} x ON x.record_id = r.seq ORDER BY r.seq"
     )
     with connection.chunked_cursor() as cursor:
         cursor.execute(sql)
@@ -258,6 +270,37 @@ def _check_certificate(row) -> None:
             raise _certificate_edited(row[19], seq, field)
 
 
+# The rows that other kinds of record attest: (kind, index of the row's id in a log row, the
+# content keys compared with the row's columns at these indexes).
+ATTESTED_ROWS = (
+    (Kind.CERTIFICATE_REVOKED, 22, {"reason": 23}),
+    (Kind.EXTERNAL_CERTIFICATE, 24, {"number": 25, "type": 26}),
+)
+
+
+def _check_attested(row) -> None:
+    """A revocation and an external certificate match the record that attests them (a row
+    deleted behind the triggers would otherwise make a revoked certificate valid again)."""
+    seq, kind, content = row[0], row[1], row[4]
+    for attested_kind, id_index, fields in ATTESTED_ROWS:
+        present = row[id_index] is not None
+        if kind != attested_kind:
+            if present:
+                raise _certificate_edited(str(row[id_index]), seq, "record")
+            continue
+        if not present:
+            raise _Broken(
+                "entry_deleted", seq, _("第 %(seq)d 条记录所证明的数据已不存在：它被删除了。") % {"seq": seq}
+            )
+        try:
+            logged = json.loads(content)
+        except ValueError:
+            logged = {}
+        for key, index in fields.items():
+            if logged.get(key) != row[index]:
+                raise _certificate_edited(str(row[id_index]), seq, key)
+
+
 def _certificate_edited(number: str, seq: int, field: str) -> _Broken:
     return _Broken(
         "entry_edited",
@@ -385,6 +428,7 @@ def chain_verify(*, heads: Sequence[str] = (), chunk_size: int = 2000) -> Verifi
                 raise _diagnose(row, expected, islice(rows, LOOKAHEAD))
             _check_entry(row)
             _check_certificate(row)
+            _check_attested(row)
             if row[7] is not None:
                 report.entries_checked += 1
             previous = row[6]

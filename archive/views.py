@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from archive import certificates, selectors
 from archive.forms import ExternalCertificateForm, RevocationForm
 from courses.models import CoursePage
+from institutions.roles import scope_of
 from vocabulary.training import CertificateType
 
 
@@ -136,7 +137,9 @@ def external_certificates(request):
                         issued_on=data["issued_on"],
                         scan=data["scan"],
                         by=request.user,
-                        entry=selectors.entry_leading_to(learner, data["type"]),
+                        entry=selectors.entry_leading_to(
+                            learner, data["type"], scope_of(request.user).institution_id
+                        ),
                     )
                 except certificates.CertificateRefused as refusal:
                     form.add_error(None, str(refusal))

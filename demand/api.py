@@ -3,7 +3,7 @@
 - ``GET/POST /api/v1/me/training-demands/``: the worker's own demands; state one with
   ``{"occupation": "<code>", "note": "..."}``: 201 with the new demand. An unknown code is a
   400 naming the field (``detail`` "occupation: …"). Stating an occupation for which the worker
-  already has an open demand (submitted or listed) answers that demand, unchanged, with 200
+  already has an open demand (submitted or listed) answers that demand, unchanged, with 201
   (``demand.services``: a wish stated twice is counted once). Learners only (others 403).
 - ``GET /api/v1/training-demands/``: the demands a reader may see (bureau and auditors every
   district, a district official their own; others 403), paginated, newest first, filtered by
@@ -52,26 +52,24 @@ class MyDemandsView(generics.ListCreateAPIView):
 
     @extend_schema(
         summary="提单 · state a wanted training",
-        description="201 with the new demand; 200 with the worker's open demand for that "
-        "occupation when there is one (unchanged); 400 naming the field for an unknown code.",
+        description="201 with the new demand, or with the worker's open demand for that occupation "
+        "when there is one (unchanged: a retried request never counts the worker twice, and the "
+        "contract's 201 holds for every client); 400 naming the field for an unknown code.",
         request=s.TrainingDemandCreateSerializer,
-        responses={201: s.MyTrainingDemandSerializer, 200: s.MyTrainingDemandSerializer, **ERRORS},
+        responses={201: s.MyTrainingDemandSerializer, **ERRORS},
     )
     def post(self, request, *args, **kwargs):
         body = s.TrainingDemandCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         learner_id = roles.scope_of(request.user).learner_id
-        demand, created = services.demand_submit(
+        demand, _created = services.demand_submit(
             learner_id=learner_id,
             occupation_id=body.validated_data["occupation"].pk,
             note=body.validated_data["note"],
             user=request.user,
         )
         demand = selectors.learner_demands(learner_id).get(pk=demand.pk)
-        return Response(
-            s.MyTrainingDemandSerializer(demand).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )
+        return Response(s.MyTrainingDemandSerializer(demand).data, status=status.HTTP_201_CREATED)
 
 
 def _choices(choices) -> str:

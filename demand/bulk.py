@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from common.spreadsheets import workbook_bytes
+from common.text import ascii_int
 from courses.models import Occupation
 from demand.models import HEAD_COUNT_MAX, NOTE_MAX_LENGTH
 from demand.selectors import CODE_PATTERN, normalise, occupations_by_codes
@@ -138,7 +139,7 @@ def _count(value) -> int | None:
     if isinstance(value, int):
         return value
     text = normalise(value).removesuffix("人")
-    return int(text) if text.isdigit() and len(text) <= 6 else None
+    return ascii_int(text) if len(text) <= 6 else None
 
 
 def check_lines(lines: list[Line]) -> tuple[list[Row], list[str]]:

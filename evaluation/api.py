@@ -19,7 +19,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from api.shapes import DetailSerializer
-from common.text import enumeration
+from common.text import ascii_int, enumeration
 from evaluation import permissions, selectors, services
 from evaluation import serializers as s
 from evaluation.forms import YEARS
@@ -88,9 +88,10 @@ def _year(request) -> int:
     value = request.query_params.get("year", "")
     if not value:
         return selectors.current_year()
-    if not value.isdigit() or not YEARS[0] <= int(value) <= YEARS[1]:
+    year = ascii_int(value)
+    if year is None or not YEARS[0] <= year <= YEARS[1]:
         raise ValidationError({"year": [_("年度应为四位数字，例如 2026。")]})
-    return int(value)
+    return year
 
 
 def _district(request) -> str:

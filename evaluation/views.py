@@ -25,6 +25,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from common.text import ascii_int
 from evaluation import permissions, selectors, services
 from evaluation.export import XLSX_CONTENT_TYPE, scorecards_xlsx
 from evaluation.forms import YEARS, DecisionForm, RatingForm, ScorecardFilterForm
@@ -69,9 +70,9 @@ def rate(request):
 
 def _year(value) -> int:
     """The year asked for, or this year (China's time) when none or not a year."""
-    text = str(value or "")
-    if text.isdigit() and YEARS[0] <= int(text) <= YEARS[1]:
-        return int(text)
+    year = ascii_int(value)
+    if year is not None and YEARS[0] <= year <= YEARS[1]:
+        return year
     return selectors.current_year()
 
 

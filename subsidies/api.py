@@ -24,6 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.shapes import DetailSerializer
+from common.text import ascii_int
 from institutions import roles
 from institutions import selectors as institution_selectors
 from institutions.permissions import IsClassReader, IsLearner
@@ -106,9 +107,10 @@ def _year_filter(request) -> int | None:
     value = request.query_params.get("year", "")
     if not value:
         return None
-    if not value.isdigit() or not 2000 <= int(value) <= 2100:
+    year = ascii_int(value)
+    if year is None or not 2000 <= year <= 2100:
         raise ValidationError({"year": [_("年度应为四位数字，例如 2026。")]})
-    return int(value)
+    return year
 
 
 class ClaimListView(generics.ListAPIView):

@@ -77,8 +77,25 @@ def as_corrected(entries):
     query when some entry has corrections, none otherwise. The rules read corrected values."""
     entries = list(entries)
     corrected = [entry for entry in entries if entry.has_corrections]
-    if corrected:
-        corrections_apply(corrected)
+    if not corrected:
+        return entries
+    before = {entry.pk: (entry.occupation_code, entry.level) for entry in corrected}
+    corrections_apply(corrected)
+    # A corrected occupation or level takes the city's standard for what it now says (同类工种、
+    # 同一等级、同等补贴): one more query, only when a correction changed either.
+    moved = [entry for entry in corrected if (entry.occupation_code, entry.level) != before[entry.pk]]
+    if moved:
+        wanted = Q()
+        for entry in moved:
+            wanted |= Q(occupation__code=entry.occupation_code, level=entry.level)
+        amounts = {
+            (code, level): amount
+            for code, level, amount in SubsidyStandard.objects.filter(wanted).values_list(
+                "occupation__code", "level", "amount"
+            )
+        }
+        for entry in moved:
+            entry.standard_amount = amounts.get((entry.occupation_code, entry.level))
     return entries
 
 

@@ -24,6 +24,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from common.text import ascii_int
 from institutions import roles
 from institutions import selectors as institution_selectors
 from subsidies import insurance, permissions, selectors, services
@@ -262,8 +263,8 @@ def pay(request, claim_id: int):
 def export(request):
     """Approved claims waiting for payment (``?year=`` the completion year), streamed."""
     _bureau(request)
-    year = request.GET.get("year", "")
-    year = int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else None
+    year = ascii_int(request.GET.get("year", ""))
+    year = year if year is not None and 2000 <= year <= 2100 else None
     rows = selectors.approved_claims_rows(year=year)
     response = StreamingHttpResponse(approved_claims_xlsx(rows), content_type=XLSX_CONTENT_TYPE)
     stamp = timezone.localtime().strftime("%Y%m%d")

@@ -20,11 +20,12 @@ from django.test import Client
 from django.utils import timezone
 
 from archive import chain
+from archive.certificates import certificate_revoke
 from archive.models import Certificate, CertificateRevocation, ExternalCertificate, LogRecord
 from archive.verify import chain_verify
 from learners.models import Learner
 from tests.conftest import client_for
-from tests.institutions_factories import make_world
+from tests.institutions_factories import InstitutionFactory, TrainingClassFactory, make_world, member
 from tests.subsidies_factories import completed_entry, subsidised_course
 from vocabulary.identity import mask_name
 from vocabulary.training import CertificateType
@@ -170,6 +171,9 @@ def test_the_public_json_twin_shows_the_masked_name_only(certificate, world):
         assert personal not in text
     missing = Client().get("/api/v1/certificates/ZB2026-2222-2222/")
     assert missing.status_code == 404 and missing.json()["detail"]
+    for hostile in ("%00", "ZB2026-%00", "X" * 40):  # PostgreSQL refuses NUL: a 404, not a 500
+        assert Client().get(f"/api/v1/certificates/{hostile}/").status_code == 404
+        assert Client().get(f"/certificates/{hostile}/").status_code == 404
 
 
 def test_the_verify_page_shows_the_qr_and_how_to_check_offline(certificate, world):
@@ -262,6 +266,14 @@ def test_the_verifier_catches_a_deleted_certificate(certificate):
     assert problem.code == "entry_deleted" and problem.seq == certificate.record_id
 
 
+def test_the_verifier_catches_a_revocation_deleted_behind_the_guard(certificate, world):
+    revocation = certificate_revoke(certificate=certificate, reason="培训记录造假", by=world.bureau)
+    assert chain_verify().ok
+    tamper("DELETE FROM archive_certificaterevocation WHERE id = %s", [revocation.pk])
+    problem = chain_verify().problem
+    assert problem.code == "entry_deleted" and problem.seq == revocation.record_id
+
+
 # --- certificates issued elsewhere ----------------------------------------------------------------
 
 
@@ -280,7 +292,12 @@ def record_form(**fields):
 
 def test_staff_record_an_external_certificate_with_a_private_scan(world, private_media):
     course = subsidised_course(certificate_type=CertificateType.SKILL_LEVEL)
+    member(TrainingClassFactory(institution=world.institution_a, course=course), world.learner_a)
     entry = completed_entry(world.learner_a, course)
+    # A training of the same kind at another institution is never the one it is attached to.
+    elsewhere = subsidised_course("4-10-01-06", certificate_type=CertificateType.SKILL_LEVEL)
+    member(TrainingClassFactory(institution=InstitutionFactory(), course=elsewhere), world.learner_a)
+    completed_entry(world.learner_a, elsewhere, completed_at=timezone.now() + dt.timedelta(minutes=5))
     staff = Client()
     staff.force_login(world.staff_a)
     response = staff.post("/certificates/external/", record_form(id_number=world.learner_a.id_number))
@@ -292,7 +309,9 @@ def test_staff_record_an_external_certificate_with_a_private_scan(world, private
     assert (private_media / recorded.scan.name).read_bytes() == PNG
     assert "/media/" not in recorded.scan.name
     listed = client_for(world.learner_a.user).get("/api/v1/me/archive/").json()["results"]
-    assert listed[0]["external_certificates"][0]["number"] == "S000012345678"
+    by_entry = {row["id"]: row["external_certificates"] for row in listed}
+    assert [row["number"] for row in by_entry.pop(entry.pk)] == ["S000012345678"]
+    assert list(by_entry.values()) == [[]]  # not on the training at the other institution
 
     scan_url = f"/certificates/external/{recorded.pk}/scan/"
     assert b"".join(staff.get(scan_url).streaming_content) == PNG

@@ -1,5 +1,5 @@
 """Training demand (提单, issue 20; contract: "Training demand (五单式…)"): the worker's
-``/api/v1/me/training-demands/`` (shape, 201, 200 for a duplicate, 400 naming the field, 401,
+``/api/v1/me/training-demands/`` (shape, 201 (also for a repeat, answering the open demand), 400 naming the field, 401,
 403), the readers' ``/api/v1/training-demands/`` with ``?group=occupation`` and
 ``?group=district`` (numbers, filters, scope, query budget), the services the orders app calls
 (``demands_advance``, ``demands_matching``), the pages (我要培训, HR's bulk demand with its .xlsx
@@ -181,17 +181,17 @@ def test_a_code_typed_in_full_width_characters_is_understood(world, care):
     assert response.json()["occupation"]["code"] == "4-10-01-05"
 
 
-def test_the_same_occupation_again_answers_the_open_demand_with_200(world, care):
+def test_the_same_occupation_again_answers_the_open_demand_with_201(world, care):
     api = api_for(world, "learner_a")
     first = api.post(MINE, {"occupation": "4-10-01-05", "note": "第一次"}, format="json").json()
     again = api.post(MINE, {"occupation": "4-10-01-05", "note": "第二次"}, format="json")
 
-    assert again.status_code == 200
+    assert again.status_code == 201  # the contract's answer, for the worker's open demand
     assert again.json()["id"] == first["id"] and again.json()["note"] == "第一次"
     assert TrainingDemand.objects.count() == 1
     # Listed still counts as open; once matched, a new demand may be stated.
     services.demands_advance([first["id"]], DemandStatus.LISTED)
-    assert api.post(MINE, {"occupation": "4-10-01-05"}, format="json").status_code == 200
+    assert api.post(MINE, {"occupation": "4-10-01-05"}, format="json").json()["id"] == first["id"]
     services.demands_advance([first["id"]], DemandStatus.MATCHED)
     renewed = api.post(MINE, {"occupation": "4-10-01-05"}, format="json")
     assert renewed.status_code == 201 and renewed.json()["id"] != first["id"]

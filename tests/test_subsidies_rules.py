@@ -458,3 +458,14 @@ def test_the_rules_read_the_entry_as_corrected(learner):
     with pytest.raises(ClaimRefused) as refused:
         submit(learner, entry)
     assert refused.value.code == "not_eligible" and "0.02" in refused.value.detail
+
+
+def test_a_corrected_level_takes_the_standard_of_the_level_it_now_says(learner):
+    from archive.services import archive_entry_correct
+
+    entry = claimable_entry(learner, level=Level.FIVE)  # 1500, the factory's standard
+    four = subsidised_course(entry.occupation_code, Level.FOUR, amount="2200")
+    assert four.level == Level.FOUR
+    archive_entry_correct(entry=entry, changes={"level": Level.FOUR}, reason="等级录入错误")
+    claim = submit(learner, entry)
+    assert (claim.level, claim.amount) == (Level.FOUR, Decimal("2200"))
