@@ -64,6 +64,9 @@ class TrainingDemandSerializer(serializers.ModelSerializer):
     status_name = serializers.CharField(source="get_status_display")
     source = serializers.SerializerMethodField(help_text="learner (a worker's own) or enterprise (HR's bulk)")
     enterprise = serializers.CharField(source="enterprise.name", allow_null=True, default=None)
+    target_group = serializers.CharField(
+        read_only=True, help_text="the worker's target group; empty for a line of an enterprise's demand"
+    )
 
     class Meta:
         model = TrainingDemand
