@@ -112,6 +112,15 @@ class ArchiveEntry(models.Model):
         return self.record_id
 
     @property
+    def issued_certificate(self) -> "Certificate | None":
+        """The platform certificate of this entry, or None (without the exception Django raises
+        for a missing reverse one-to-one)."""
+        try:
+            return self.certificate
+        except Certificate.DoesNotExist:
+            return None
+
+    @property
     def hash(self) -> str:
         return self.record.hash
 

@@ -5,7 +5,7 @@ bureau's revocation form); the external certificates institution staff record, a
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
@@ -43,7 +43,7 @@ def _mark_held_certificates(learner, entries: list) -> None:
     """Set ``certificate_held`` on the entries whose course gives a certificate that waits for
     the learner's real-name verification (archive.services.archive_entry_record): one query,
     and only for an unverified learner with entries lacking a certificate."""
-    without = [entry for entry in entries if not _has_certificate(entry)]
+    without = [entry for entry in entries if entry.issued_certificate is None]
     held: set[int] = set()
     if without and not learner.verified:
         held = set(
@@ -52,14 +52,7 @@ def _mark_held_certificates(learner, entries: list) -> None:
             .values_list("pk", flat=True)
         )
     for entry in entries:
-        entry.certificate_held = entry.course_id in held and not _has_certificate(entry)
-
-
-def _has_certificate(entry) -> bool:
-    try:
-        return entry.certificate is not None
-    except ObjectDoesNotExist:
-        return False
+        entry.certificate_held = entry.course_id in held and entry.issued_certificate is None
 
 
 @require_GET

@@ -389,7 +389,7 @@ def claim_review_context(claim: SubsidyClaim, *, with_insurance: bool) -> dict:
         "learner": learner,
         "learner_name": mask_name(learner.real_name),
         "entry": entry,
-        "certificate": getattr(entry, "certificate", None) if _has_certificate(entry) else None,
+        "certificate": entry.issued_certificate,
         "credited_hours": entry.credited_seconds / 3600,
         "required_hours": float(entry.required_hours),
         "hours_covered": entry.credited_seconds >= float(entry.required_hours) * 3600,
@@ -400,13 +400,6 @@ def claim_review_context(claim: SubsidyClaim, *, with_insurance: bool) -> dict:
         "recheck": claim_recheck(claim, learner),
         "events": list(claim.events.select_related("actor")),
     }
-
-
-def _has_certificate(entry: ArchiveEntry) -> bool:
-    try:
-        return entry.certificate is not None
-    except ArchiveEntry.certificate.RelatedObjectDoesNotExist:
-        return False
 
 
 # ---------------------------------------------------------------- the payment export
