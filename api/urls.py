@@ -24,4 +24,7 @@ urlpatterns = [
     path("", include("evaluation.api_urls")),
     path("", include("demand.api_urls")),
     path("", include("orders.api_urls")),
+    path("", include("reports.api_urls")),
+    path("", include("integrity.api_urls")),
+    path("", include("audit.api_urls")),
 ]

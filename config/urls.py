@@ -61,6 +61,8 @@ urlpatterns = [
     path("evaluation/", include("evaluation.urls")),
     path("demand/", include("demand.urls")),
     path("orders/", include("orders.urls")),
+    path("reports/", include("reports.urls")),
+    path("integrity/", include("integrity.urls")),
     # /home/ (each role's home), /overview/, /enterprise/employees/, /audit/
     path("", include("portal.urls")),
     path("search/", course_views.search, name="search"),
