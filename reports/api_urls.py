@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from reports import api
+
+urlpatterns = [
+    path("reports/training/", api.TrainingReportView.as_view(), name="reports-training"),
+]
