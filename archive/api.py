@@ -26,6 +26,8 @@ from archive.serializers import (
     PublicCertificateSerializer,
     RevocationSerializer,
 )
+from audit.models import AuditAction
+from audit.services import audit_record
 from institutions.permissions import IsLearner
 from learners.login_guard import client_address
 
@@ -151,6 +153,14 @@ class CertificatePdfView(APIView):
         if not selectors.certificate_pdf_allowed(request.user, certificate):
             raise PermissionDenied(_("只有持证人本人和有权查看其档案的工作人员可以下载这份证书。"))
         selectors.corrections_apply([certificate.entry])
+        if certificate.entry.learner.user_id != request.user.pk:  # staff's download, not the holder's own
+            audit_record(
+                request,
+                action=AuditAction.EXPORT,
+                subject="archive.certificates",
+                object_id=certificate.number,
+                detail={"format": "pdf"},
+            )
         page = request.build_absolute_uri(reverse("certificate-verify", args=[certificate.number]))
         response = HttpResponse(
             certificate_pdf.render(certificate, verify_url=page), content_type="application/pdf"
@@ -188,5 +198,12 @@ class CertificateRevokeView(APIView):
             )
         except certificates.CertificateRefused as refusal:
             raise ValidationError(str(refusal)) from None
+        audit_record(
+            request,
+            action=AuditAction.DECISION,
+            subject="archive.certificates",
+            object_id=certificate.number,
+            detail={"decision": "revoke", "reason": serializer.validated_data["reason"]},
+        )
         found = selectors.certificate_public(certificate.number)
         return Response(PublicCertificateSerializer(found, context={"request": request}).data)

@@ -16,6 +16,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from archive import certificates, selectors
 from archive.forms import ExternalCertificateForm, RevocationForm
+from audit.models import AuditAction
+from audit.services import audit_record
 from courses.models import CoursePage
 from institutions.roles import scope_of
 from vocabulary.training import CertificateType
@@ -101,6 +103,13 @@ def certificate_revoke(request, number: str):
         error = _("请写明撤销原因（不超过 500 个字）。")
     if error:
         return _verify_page(request, number, revoke_error=error, status=400)
+    audit_record(
+        request,
+        action=AuditAction.DECISION,
+        subject="archive.certificates",
+        object_id=certificate.number,
+        detail={"decision": "revoke", "reason": form.cleaned_data["reason"]},
+    )
     messages.success(request, _("证书 %(number)s 已撤销。") % {"number": certificate.number})
     return redirect("certificate-verify", certificate.number)
 

@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from audit import api
+
+urlpatterns = [
+    path("audit/actions/", api.AuditEntryListView.as_view(), name="audit-actions"),
+]

@@ -13,12 +13,15 @@ The caller decides who may do what (``demand.permissions``); these functions ass
 authorised caller and record the user who submitted.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from demand.bulk import Row
 from demand.models import IS_OPEN, STATUS_ORDER, DemandStatus, TrainingDemand
 from institutions.models import Enterprise
+from integrity.selectors import active_record_for_enterprise
 from learners.models import Learner
 
 
@@ -67,10 +70,25 @@ def _open_demand(learner_id: int, occupation_id: int) -> TrainingDemand | None:
     return TrainingDemand.objects.filter(IS_OPEN, learner_id=learner_id, occupation_id=occupation_id).first()
 
 
+class EnterpriseBarred(PermissionDenied):
+    """The enterprise has a dishonesty record (失信记录) in force: it states no demand until it
+    ends. A PermissionDenied, so a page that does not catch it answers 403 with the message."""
+
+    def __init__(self, until):
+        self.detail = _("本企业有生效中的失信记录（至 %(until)s 止），在此之前不能提交培训需求。") % {
+            "until": until.isoformat()
+        }
+        super().__init__(self.detail)
+
+
 @transaction.atomic
 def enterprise_demands_submit(*, enterprise: Enterprise, rows: list[Row], user) -> list[TrainingDemand]:
     """An enterprise's bulk demand, one row per occupation (``demand.bulk.check_lines``): all
-    written in one transaction, or none. The enterprise's district is copied onto each."""
+    written in one transaction, or none. The enterprise's district is copied onto each.
+    ``EnterpriseBarred`` while the enterprise has a dishonesty record in force."""
+    record = active_record_for_enterprise(enterprise.pk)
+    if record is not None:
+        raise EnterpriseBarred(record.ends_on)
     now = timezone.now()
     demands = [
         TrainingDemand(

@@ -25,6 +25,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from demand import bulk, permissions, selectors, services
 from demand.charts import bar_chart
 from demand.export import XLSX_CONTENT_TYPE, demands_xlsx
@@ -127,7 +129,10 @@ def enterprise(request):
     rows, errors = bulk.check_lines(lines)
     if errors:
         return _enterprise_page(request, company, form, errors=errors, status=400)
-    services.enterprise_demands_submit(enterprise=company, rows=rows, user=request.user)
+    try:
+        services.enterprise_demands_submit(enterprise=company, rows=rows, user=request.user)
+    except services.EnterpriseBarred as refusal:
+        return _enterprise_page(request, company, form, errors=[refusal.detail], status=403)
     messages.success(
         request,
         _("已提交 %(rows)s 个职业、共 %(people)s 人的培训需求。")
@@ -212,7 +217,8 @@ def overview(request):
 @require_GET
 def export(request):
     _reader(request)
-    demands, _filters = _filtered(request)
+    demands, filters = _filtered(request)
+    audit_record(request, action=AuditAction.EXPORT, subject="demand.training_demands", detail=filters)
     response = StreamingHttpResponse(
         demands_xlsx(selectors.export_rows(demands)), content_type=XLSX_CONTENT_TYPE
     )

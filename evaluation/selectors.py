@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy
 from archive.models import ArchiveEntry, Certificate, ExternalCertificate
 from evaluation.models import RESTRICTIVE_KINDS, CourseRating, DecisionKind, EvaluationDecision
 from institutions.models import ClassMembership, Institution, TrainingClass
+from integrity.selectors import active_record_until, findings_by_institution
 from subsidies.models import ClaimStatus, SubsidyClaim
 from vocabulary.identity import mask_name
 
@@ -56,13 +57,12 @@ def year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
 
 
 def fraud_findings_by_institution(year: int) -> dict[int, int]:
-    """Confirmed fraud findings of the year per institution id (``{institution_id: count}``).
-
-    A hook: issue 21 builds the fraud review queue and will fill this function with its confirmed
-    findings (one aggregate query). Until then there are none: it returns ``{}`` and every
-    scorecard shows 0 fraud findings. The scorecards call it once per list, whatever the number
-    of institutions, so it must stay one query (or none)."""
-    return {}
+    """Confirmed fraud findings of the year per institution id (``{institution_id: count}``):
+    the review cases decided in the year (China's time) with a decision other than dismissal
+    (warn, invalidate credit, refer), counted for each institution one of whose classes the
+    case's learner is a member of (``integrity.selectors.findings_by_institution``). One
+    aggregate query, whatever the number of institutions."""
+    return findings_by_institution(year)
 
 
 # ---------------------------------------------------------------- the scorecards
@@ -144,6 +144,7 @@ def _annotated(institutions: QuerySet[Institution], year: int) -> QuerySet[Insti
         restriction_until=Subquery(restrictive.values("until")[:1]),
         restriction_id=Subquery(restrictive.values("pk")[:1]),
         last_decision_kind=Subquery(decisions.values("kind")[:1]),
+        dishonest_until=active_record_until(subject_kind="institution", institution_id=OuterRef("pk")),
     )
 
 
@@ -210,6 +211,8 @@ class Scorecard:
     claims_submitted: int = 0
     claims_rejected: int = 0
     fraud_findings: int = 0
+    # The last day of the institution's dishonesty record (失信记录) in force today, or None.
+    dishonest_until: dt.date | None = None
     standing: Standing = field(default_factory=Standing)
     reasons: list[Reason] = field(default_factory=list)
 
@@ -262,10 +265,17 @@ def _percent(value: float) -> str:
 
 
 def flag_reasons(card: Scorecard, limits: Thresholds) -> list[Reason]:
-    """Each threshold the scorecard falls short of. Below ``min_trainees`` trainees the rates are
+    """Each threshold the scorecard falls short of, and a dishonesty record in force. Below ``min_trainees`` trainees the rates are
     not judged (too few to say anything); fraud findings count whatever the size. A value equal
     to its threshold passes."""
     reasons = []
+    if card.dishonest_until is not None:
+        reasons.append(
+            Reason(
+                "dishonesty_record",
+                _("有生效中的失信记录（至 %(until)s 止）。") % {"until": card.dishonest_until.isoformat()},
+            )
+        )
     if card.fraud_findings > limits.max_fraud_findings:
         reasons.append(Reason("fraud_findings", _("查实的违规问题 %(n)d 起。") % {"n": card.fraud_findings}))
     if card.trainees < limits.min_trainees:
@@ -337,6 +347,7 @@ def scorecards(institutions: QuerySet[Institution], year: int) -> list[Scorecard
             claims_submitted=institution.n_claims,
             claims_rejected=institution.n_claims_rejected,
             fraud_findings=frauds.get(institution.pk, 0),
+            dishonest_until=institution.dishonest_until,
             standing=_standing(
                 institution.restriction_kind,
                 institution.restriction_until,
@@ -366,6 +377,7 @@ def scorecard(institution: Institution, year: int) -> Scorecard:
         claims_submitted=found.n_claims,
         claims_rejected=found.n_claims_rejected,
         fraud_findings=fraud_findings_by_institution(year).get(institution.pk, 0),
+        dishonest_until=found.dishonest_until,
         standing=_standing(
             found.restriction_kind, found.restriction_until, found.last_decision_kind, today()
         ),

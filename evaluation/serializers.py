@@ -56,7 +56,14 @@ class ScorecardInstitutionSerializer(serializers.Serializer):
 
 class ReasonSerializer(serializers.Serializer):
     code = serializers.ChoiceField(
-        choices=["completion_rate", "certificate_rate", "rating", "rejection_rate", "fraud_findings"]
+        choices=[
+            "completion_rate",
+            "certificate_rate",
+            "rating",
+            "rejection_rate",
+            "fraud_findings",
+            "dishonesty_record",
+        ]
     )
     detail = serializers.CharField()
 

@@ -25,6 +25,8 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from common.text import ascii_int
 from evaluation import permissions, selectors, services
 from evaluation.export import XLSX_CONTENT_TYPE, scorecards_xlsx
@@ -179,6 +181,19 @@ def decide(request, institution_id: int):
     except services.DecisionInvalid as error:
         form.add_error(error.field if error.field in form.fields else None, error.detail)
         return _detail(request, institution, year, status=400, decision_form=form)
+    audit_record(
+        request,
+        action=AuditAction.DECISION,
+        subject="evaluation.institutions",
+        object_id=institution.pk,
+        detail={
+            "decision": decision.pk,
+            "kind": decision.kind,
+            "year": decision.year,
+            "reason": decision.reason,
+            "until": decision.until.isoformat() if decision.until else None,
+        },
+    )
     done = {
         DecisionKind.WARNING: _("已作出警告，培训机构会看到它。"),
         DecisionKind.SUSPENSION: _("已暂停该机构接单。"),
@@ -201,6 +216,12 @@ def export(request):
     if district:
         institutions = institutions.filter(district=district)
     content = scorecards_xlsx(selectors.scorecards(institutions, year), year)
+    audit_record(
+        request,
+        action=AuditAction.EXPORT,
+        subject="evaluation.scorecards",
+        detail={"year": year, "district": district},
+    )
     response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=f"institution-scorecards-{year}.xlsx"

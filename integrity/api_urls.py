@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from integrity import api
+
+urlpatterns = [
+    path("review-cases/", api.ReviewCaseListView.as_view(), name="review-cases"),
+    path("dishonesty-records/", api.DishonestyRecordListView.as_view(), name="dishonesty-records"),
+]

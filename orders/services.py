@@ -10,7 +10,8 @@
 - **Applying** (institution staff, for their own institution): the offer is open, the
   institution may take orders (active, in the published 培训机构目录 for the occupation and level,
   not suspended: ``selectors.institution_eligibility``), the course is a published course of
-  the offer's occupation and level, the teachers approved, the dates and the place sound.
+  the offer's occupation and level, the teachers approved, the dates and the place sound; an
+  institution with a dishonesty record in force (``integrity``) takes no orders.
 - **Deciding** (the district of the institution, or the bureau): a rejection needs a reason;
   an approval checks the institution again, creates the class (``institutions.services.
   class_create``) with the course assigned to it until the end date, advances the demands it
@@ -41,6 +42,7 @@ from demand.models import DemandStatus
 from demand.selectors import demands_matching
 from institutions import services as institution_services
 from institutions.models import CLASS_YEARS, MAX_CAPACITY, ClassMembership, Institution, TrainingMode
+from integrity.selectors import active_record_for_institution
 from learners.models import Enrollment, Learner
 from learners.services import enrollment_create
 from orders import selectors
@@ -221,6 +223,14 @@ def _eligible(institution: Institution, offer: TrainingOffer) -> None:
     eligibility = selectors.institution_eligibility(institution, offer)
     if not eligibility.allowed:
         raise OrderRefused(eligibility.reason, "institution_not_eligible")
+    # An institution with a dishonesty record (失信记录) in force takes no orders (integrity).
+    record = active_record_for_institution(institution.pk)
+    if record is not None:
+        raise OrderRefused(
+            _("本机构有生效中的失信记录（至 %(until)s 止），在此之前不能接单。")
+            % {"until": record.ends_on.isoformat()},
+            "institution_not_eligible",
+        )
 
 
 def _application_checked(offer: TrainingOffer, data: dict) -> dict:

@@ -22,6 +22,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from demand.selectors import occupation_resolve
 from institutions import roles
 from institutions.forms import errors_onto
@@ -162,14 +164,21 @@ def offer_detail(request, offer_id: int):
     )
 
 
-def _offer_step(request, offer_id: int, step, done: str):
+def _offer_step(request, offer_id: int, step, done: str, decision: str):
     _bureau(request)
     offer = _offer_or_404(offer_id)
     try:
-        step(offer_id=offer.pk, user=request.user)
+        stepped = step(offer_id=offer.pk, user=request.user)
     except services.OrderRefused as refused:
         messages.error(request, refused.detail)
     else:
+        audit_record(
+            request,
+            action=AuditAction.DECISION,
+            subject="orders.offers",
+            object_id=offer.pk,
+            detail={"decision": decision, "status": stepped.status},
+        )
         messages.success(request, done)
     return redirect("orders:offer", offer_id=offer.pk)
 
@@ -182,13 +191,14 @@ def offer_publish(request, offer_id: int):
         offer_id,
         services.offer_publish,
         _("已发布。相应的培训需求已列入清单，需求目录条目已提交审核。"),
+        "publish",
     )
 
 
 @login_required
 @require_POST
 def offer_close(request, offer_id: int):
-    return _offer_step(request, offer_id, services.offer_close, _("已关闭，不再接受接单申请。"))
+    return _offer_step(request, offer_id, services.offer_close, _("已关闭，不再接受接单申请。"), "close")
 
 
 # ---------------------------------------------------------------- institution staff (接单)
@@ -324,7 +334,7 @@ def application_decide(request, application_id: int):
         return _application_page(request, application, form=form, status=400)
     approve = form.cleaned_data["decision"] == "approve"
     try:
-        services.application_decide(
+        decided = services.application_decide(
             application_id=application.pk,
             user=request.user,
             approve=approve,
@@ -336,6 +346,17 @@ def application_decide(request, application_id: int):
     except services.OrderRefused as refused:
         messages.error(request, refused.detail)
         return _application_page(request, _application_in_reach(request, application.pk), status=409)
+    audit_record(
+        request,
+        action=AuditAction.DECISION,
+        subject="orders.applications",
+        object_id=application.pk,
+        detail={
+            "decision": "approve" if approve else "reject",
+            "reason": form.cleaned_data["reason"],
+            "status": decided.status,
+        },
+    )
     messages.success(
         request,
         _("已通过，班级已开设，需求匹配的学员会收到通知。") if approve else _("已退回，培训机构会看到原因。"),

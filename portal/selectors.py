@@ -2,11 +2,14 @@
 progress, the auditor's logs. What each user reaches is asked of ``institutions.roles``; every
 read is a fixed number of queries, whatever the number of rows."""
 
+import json
 from dataclasses import dataclass
 
 from django.db.models import Count, Max, Q, QuerySet, Sum
 
 from archive.models import Certificate
+from audit.models import AuditEntry
+from audit.selectors import AuditFilters, audit_entries, role_label, subject_label
 from institutions.models import Employment, Enterprise, TrainingClass
 from institutions.roles import classes_visible_to, learners_visible_to, scope_of
 from learners.models import Enrollment, Learner
@@ -153,3 +156,29 @@ def audit_reveals(*, learner_id: int | None = None) -> QuerySet:
 def audit_events(*, learner_id: int | None = None) -> QuerySet[ProgressEvent]:
     """Every progress event received (``progress.selectors.event_log``)."""
     return event_log(learner_id=learner_id)
+
+
+def audit_actions(filters: AuditFilters | None) -> QuerySet[AuditEntry]:
+    """The audit trail (操作记录) under ``filters``, newest first (``audit.selectors``); none for
+    filters that were refused."""
+    return AuditEntry.objects.none() if filters is None else audit_entries(filters)
+
+
+def audit_action_rows(entries: list[AuditEntry]) -> list[dict]:
+    """A page of the trail as the page shows it: the role and the subject's app in words, the
+    detail as ``key: value`` pairs (JSON for what is not text)."""
+
+    def shown(value) -> str:
+        return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+    return [
+        {
+            "entry": entry,
+            "role": role_label(entry.role),
+            "subject_label": subject_label(entry.subject),
+            "detail": [(key, shown(value)) for key, value in (entry.detail or {}).items()]
+            if isinstance(entry.detail, dict)
+            else [("", shown(entry.detail))],
+        }
+        for entry in entries
+    ]

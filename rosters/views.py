@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from institutions import roles
 from institutions import selectors as institution_selectors
 from rosters.demo import sample_roster_xlsx
@@ -120,6 +122,9 @@ def dashboard(request, class_id: int):
 def dashboard_export(request, class_id: int):
     training_class = institution_selectors.class_visible_to(request.user, class_id)
     content = dashboard_xlsx(class_dashboard(training_class))
+    audit_record(
+        request, action=AuditAction.EXPORT, subject="rosters.class_dashboard", object_id=training_class.pk
+    )
     return _xlsx(content, f"{training_class.name}-学习情况.xlsx")
 
 

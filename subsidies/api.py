@@ -24,6 +24,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.shapes import DetailSerializer
+from audit.models import AuditAction
+from audit.services import audit_record
 from common.text import ascii_int
 from institutions import roles
 from institutions import selectors as institution_selectors
@@ -167,12 +169,17 @@ class _StepView(APIView):
     body_serializer = s.DecisionSerializer
     error_field = "reason"
     refused_message = ""
+    audit_step = ""  # the step's name in the audit trail: district, bureau, payment
 
     def allowed(self, user, claim) -> bool:
         return True
 
     def act(self, claim, user, data):
         raise NotImplementedError
+
+    def audit_detail(self, data) -> dict:
+        """What the audit trail keeps of the step: a decision and its reason."""
+        return {"decision": "approve" if data["approve"] else "reject", "reason": data["reason"]}
 
     def post(self, request, claim_id: int):
         claim = _claim_in_reach(request, claim_id)
@@ -181,13 +188,20 @@ class _StepView(APIView):
         body = self.body_serializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            self.act(claim, request.user, body.validated_data)
+            done = self.act(claim, request.user, body.validated_data)
         except ValueError as error:
             raise ValidationError({self.error_field: [str(error)]}) from None
         except services.ClaimStateError as error:
             return _conflict(error.code, error.detail)
         except ClaimRefused as refused:
             return _conflict(refused.code, refused.detail)
+        audit_record(
+            request,
+            action=AuditAction.DECISION,
+            subject="subsidies.claims",
+            object_id=claim.pk,
+            detail={"step": self.audit_step, **self.audit_detail(body.validated_data), "status": done.status},
+        )
         claim = selectors.claims_listed(permissions.claims_visible_to(request.user)).get(pk=claim.pk)
         return Response(s.ClaimSerializer(claim).data)
 
@@ -201,12 +215,13 @@ class DistrictDecisionView(_StepView):
 
     permission_classes = [IsAuthenticated, permissions.IsDistrictOfficial]
     refused_message = gettext_lazy("只有学员所在区县的人社工作人员可以审核这份申领。")
+    audit_step = "district"
 
     def allowed(self, user, claim) -> bool:
         return permissions.can_district_decide(user, claim)
 
     def act(self, claim, user, data):
-        services.claim_district_decide(
+        return services.claim_district_decide(
             claim_id=claim.pk, user=user, approve=data["approve"], reason=data["reason"]
         )
 
@@ -219,9 +234,10 @@ class BureauDecisionView(_StepView):
     """The bureau approves a claim the district approved (the rules checked again) or rejects it."""
 
     permission_classes = [IsAuthenticated, permissions.IsBureau]
+    audit_step = "bureau"
 
     def act(self, claim, user, data):
-        services.claim_bureau_decide(
+        return services.claim_bureau_decide(
             claim_id=claim.pk, user=user, approve=data["approve"], reason=data["reason"]
         )
 
@@ -236,9 +252,13 @@ class PaymentView(_StepView):
     permission_classes = [IsAuthenticated, permissions.IsBureau]
     body_serializer = s.PaymentSerializer
     error_field = "reference"
+    audit_step = "payment"
 
     def act(self, claim, user, data):
-        services.claim_mark_paid(claim_id=claim.pk, user=user, reference=data["reference"])
+        return services.claim_mark_paid(claim_id=claim.pk, user=user, reference=data["reference"])
+
+    def audit_detail(self, data) -> dict:
+        return {"reference": data["reference"].strip()}
 
     @extend_schema(request=s.PaymentSerializer, responses=STEP_RESPONSES)
     def post(self, request, claim_id: int):

@@ -7,7 +7,8 @@ training cannot be claimed. Nothing here touches the database.
 The checks, in this order (the first that fails answers; docs/subsidies.md says why):
 
 1. ``already_claimed`` — this archive entry has a claim that was not rejected;
-2. ``not_eligible`` — the course gives no subsidy, the city has no standard for its occupation
+2. ``not_eligible`` — the person has a dishonesty record (失信记录) in force today
+   (``integrity``), the course gives no subsidy, the city has no standard for its occupation
    and level, no certificate was issued (or the bureau revoked it; a certificate issued
    elsewhere and recorded for the training counts), the credited time falls short of the
    required hours, or the person is not in an eligible target group. The entry's values are
@@ -64,6 +65,8 @@ class ClaimFacts:
     claims_same_occupation_level: int
     claims_in_year: int
     certificate_revoked: bool = False  # its certificate was revoked (and no other stands for it)
+    # The last day of the person's dishonesty record (失信记录) in force today, or None.
+    dishonest_until: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -118,7 +121,17 @@ def refusal(facts: ClaimFacts) -> Refusal | None:
     return None
 
 
+def dishonesty(until: dt.date) -> str:
+    """Why a person (or an institution claiming for its class) with a dishonesty record in
+    force may not claim."""
+    return _("有生效中的失信记录（至 %(until)s 止），在此之前不能申领职业培训补贴。") % {
+        "until": until.isoformat()
+    }
+
+
 def _ineligible(facts: ClaimFacts) -> str:
+    if facts.dishonest_until is not None:
+        return dishonesty(facts.dishonest_until)
     if not facts.course_gives_subsidy:
         return _("这门课程不属于补贴性职业技能培训，不能申领补贴。")
     if not facts.has_standard:

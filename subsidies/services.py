@@ -16,9 +16,11 @@ and the payment notify the learner (``wechat.notifications.notify_subsidy_decisi
 the commit).
 """
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, replace
 
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +29,7 @@ from django.utils.translation import pgettext
 from archive.models import ArchiveEntry
 from institutions import roles
 from institutions.models import TrainingClass
+from integrity.selectors import active_record_for_institution, active_record_until
 from learners.models import Learner
 from subsidies import insurance, rules
 from subsidies.models import (
@@ -69,11 +72,22 @@ def _actor_role(user) -> str:
     return str(role) if role else ""
 
 
-def _lock_person(learner_id: int) -> tuple[str, int]:
-    """Take the person's row lock for the rest of the transaction; their target group and user."""
+def _lock_person(learner_id: int) -> tuple[str, int, dt.date | None]:
+    """Take the person's row lock for the rest of the transaction; their target group, user and
+    the last day of their dishonesty record in force today (None: none), read in the same query."""
     return (
-        Learner.objects.select_for_update().filter(pk=learner_id).values_list("target_group", "user_id").get()
+        Learner.objects.select_for_update(of=("self",))
+        .filter(pk=learner_id)
+        .annotate(dishonest_until=active_record_until(subject_kind="person", learner_id=OuterRef("pk")))
+        .values_list("target_group", "user_id", "dishonest_until")
+        .get()
     )
+
+
+def _facts(entry, *, target_group: str, counts, dishonest_until, check_standard=True):
+    """The rules' facts of the entry, with the person's dishonesty record."""
+    facts = claim_facts(entry, target_group=target_group, counts=counts, check_standard=check_standard)
+    return replace(facts, dishonest_until=dishonest_until)
 
 
 # ---------------------------------------------------------------- claiming
@@ -83,7 +97,7 @@ def claim_submit(*, learner_id: int, entry_id: int, user) -> SubsidyClaim:
     """Claim the subsidy for the archive entry ``entry_id`` of the learner ``learner_id``, made
     by ``user`` (the learner, or staff claiming for a class). Raises ``EntryNotFound`` if the
     entry is not the learner's, ``ClaimRefused`` (with its rule's code) if the plan's rules
-    refuse it. Five queries whatever the person's history: the lock, the entry with its facts,
+    refuse it (a dishonesty record of the person in force is read with the lock). Five queries whatever the person's history: the lock, the entry with its facts,
     the counts of their claims, the claim and its first event (and the user's roles, once per
     request: ``institutions.roles`` caches them)."""
     try:
@@ -102,7 +116,7 @@ def claim_submit(*, learner_id: int, entry_id: int, user) -> SubsidyClaim:
 
 
 def _claim_insert(*, learner_id: int, entry_id: int, user) -> SubsidyClaim:
-    target_group, learner_user_id = _lock_person(learner_id)
+    target_group, learner_user_id, dishonest_until = _lock_person(learner_id)
     entry = entry_for_rules(learner_id, entry_id)
     if entry is None:
         raise EntryNotFound(entry_id)
@@ -114,7 +128,9 @@ def _claim_insert(*, learner_id: int, entry_id: int, user) -> SubsidyClaim:
         level=entry.level,
         year=year,
     )
-    refused = refusal(claim_facts(entry, target_group=target_group, counts=counts))
+    refused = refusal(
+        _facts(entry, target_group=target_group, counts=counts, dishonest_until=dishonest_until)
+    )
     if refused is not None:
         raise ClaimRefused(refused)
     now = timezone.now()
@@ -150,13 +166,24 @@ class BulkOutcome:
 def claims_bulk_submit_for_class(*, training_class: TrainingClass, user) -> list[BulkOutcome]:
     """Claim, for every member of the class who completed the class's course, the subsidy of
     that training: each claim through ``claim_submit`` in a transaction of its own (one person's
-    refusal never undoes another's claim). Members who have not completed the course, or whose
+    refusal never undoes another's claim). An institution with a dishonesty record in force
+    claims for nobody: every member is reported refused (``not_eligible``). Members who have not completed the course, or whose
     claim the rules refuse, are reported with the reason."""
     members = list(
         Learner.objects.filter(class_memberships__training_class=training_class)
         .order_by("pk")
         .only("pk", "real_name")
     )
+    barred = active_record_for_institution(training_class.institution_id)
+    if barred is not None:
+        # An institution with a dishonesty record in force claims for nobody.
+        detail = _("本机构有生效中的失信记录（至 %(until)s 止），在此之前不能代为申领补贴。") % {
+            "until": barred.ends_on.isoformat()
+        }
+        return [
+            BulkOutcome(member.pk, mask_name(member.real_name), None, code=rules.NOT_ELIGIBLE, detail=detail)
+            for member in members
+        ]
     entries = dict(
         ArchiveEntry.objects.filter(
             course_id=training_class.course_id, learner_id__in=[member.pk for member in members]
@@ -183,18 +210,18 @@ def claims_bulk_submit_for_class(*, training_class: TrainingClass, user) -> list
 # ---------------------------------------------------------------- review and payment
 
 
-def _locked_claim(claim_id: int) -> tuple[SubsidyClaim, str]:
+def _locked_claim(claim_id: int) -> tuple[SubsidyClaim, tuple]:
     """The claim, locked, after its person's lock (the order ``claim_submit`` takes them in),
-    and the person's target group."""
+    and the person's target group and dishonesty record's end (``_lock_person``)."""
     learner_id = SubsidyClaim.objects.values_list("learner_id", flat=True).get(pk=claim_id)
-    target_group, _user_id = _lock_person(learner_id)
+    target_group, _user_id, dishonest_until = _lock_person(learner_id)
     claim = (
         SubsidyClaim.objects.select_for_update(of=("self",)).select_related("archive_entry").get(pk=claim_id)
     )
-    return claim, target_group
+    return claim, (target_group, dishonest_until)
 
 
-def _recheck(claim: SubsidyClaim, target_group: str) -> None:
+def _recheck(claim: SubsidyClaim, person: tuple) -> None:
     """The plan's rules again, under the person's lock, leaving this claim out: a training whose
     certificate or hours no longer hold, or a person whose other claims meanwhile filled the
     year or took the occupation and level, is refused at approval too."""
@@ -208,7 +235,11 @@ def _recheck(claim: SubsidyClaim, target_group: str) -> None:
         exclude_claim_id=claim.pk,
     )
     # The amount was fixed at submission: the standard is not asked for again.
-    refused = refusal(claim_facts(entry, target_group=target_group, counts=counts, check_standard=False))
+    target_group, dishonest_until = person
+    facts = _facts(
+        entry, target_group=target_group, counts=counts, dishonest_until=dishonest_until, check_standard=False
+    )
+    refused = refusal(facts)
     if refused is not None:
         raise ClaimRefused(refused)
 
@@ -261,12 +292,12 @@ def claim_district_decide(*, claim_id: int, user, approve: bool, reason: str = "
     rules refuse the approval."""
     reason = _clean_reason(reason, required=not approve)
     with transaction.atomic():
-        claim, target_group = _locked_claim(claim_id)
+        claim, person = _locked_claim(claim_id)
         if claim.status != ClaimStatus.SUBMITTED:
             raise ClaimStateError(claim, _("再做区县审核"))
         now = timezone.now()
         if approve:
-            _recheck(claim, target_group)
+            _recheck(claim, person)
             fields = {"district_decided_at": now, "district_decided_by": user}
             _step(
                 claim, user=user, to_status=ClaimStatus.DISTRICT_APPROVED, note=reason, now=now, fields=fields
@@ -283,12 +314,12 @@ def claim_bureau_decide(*, claim_id: int, user, approve: bool, reason: str = "")
     rejects it with a reason. Errors as ``claim_district_decide``."""
     reason = _clean_reason(reason, required=not approve)
     with transaction.atomic():
-        claim, target_group = _locked_claim(claim_id)
+        claim, person = _locked_claim(claim_id)
         if claim.status != ClaimStatus.DISTRICT_APPROVED:
             raise ClaimStateError(claim, _("做市人社局审批"))
         now = timezone.now()
         if approve:
-            _recheck(claim, target_group)
+            _recheck(claim, person)
             fields = {"bureau_decided_at": now, "bureau_decided_by": user}
             _step(claim, user=user, to_status=ClaimStatus.APPROVED, note=reason, now=now, fields=fields)
         else:
@@ -306,7 +337,7 @@ def claim_mark_paid(*, claim_id: int, user, reference: str) -> SubsidyClaim:
     if len(reference) > REFERENCE_MAX_LENGTH:
         raise ValueError(_("支付凭证号最多 %(n)s 个字符。") % {"n": REFERENCE_MAX_LENGTH})
     with transaction.atomic():
-        claim, _target_group = _locked_claim(claim_id)
+        claim, _person = _locked_claim(claim_id)
         if claim.status != ClaimStatus.APPROVED:
             # An action completing "不能…" ("it cannot …"): not the heading 登记发放 of the review page.
             raise ClaimStateError(claim, pgettext("claim action", "登记发放"))

@@ -24,6 +24,8 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from common.text import ascii_int
 from institutions import roles
 from institutions import selectors as institution_selectors
@@ -198,14 +200,27 @@ def _decide(request, claim, form_name: str, decide) -> object:
     if not form.is_valid():
         return _detail(request, claim, status=400, **{form_name: form})
     approve = form.cleaned_data["decision"] == "approve"
+    reason = form.cleaned_data["reason"]
     try:
-        decide(claim_id=claim.pk, user=request.user, approve=approve, reason=form.cleaned_data["reason"])
+        decided = decide(claim_id=claim.pk, user=request.user, approve=approve, reason=reason)
     except ValueError as error:
         form.add_error("reason", str(error))
         return _detail(request, claim, status=400, **{form_name: form})
     except (ClaimRefused, services.ClaimStateError) as error:
         messages.error(request, error.detail)
         return _detail(request, _claim_in_reach(request, claim.pk), status=409)
+    audit_record(
+        request,
+        action=AuditAction.DECISION,
+        subject="subsidies.claims",
+        object_id=claim.pk,
+        detail={
+            "step": form_name.removesuffix("_form"),
+            "decision": "approve" if approve else "reject",
+            "reason": reason,
+            "status": decided.status,
+        },
+    )
     messages.success(request, _("已通过。") if approve else _("已退回，学员会看到原因。"))
     return redirect("subsidies:claim", claim_id=claim.pk)
 
@@ -242,7 +257,7 @@ def pay(request, claim_id: int):
     if not form.is_valid():
         return _detail(request, claim, status=400, payment_form=form)
     try:
-        services.claim_mark_paid(
+        paid = services.claim_mark_paid(
             claim_id=claim.pk, user=request.user, reference=form.cleaned_data["reference"]
         )
     except ValueError as error:
@@ -251,6 +266,13 @@ def pay(request, claim_id: int):
     except services.ClaimStateError as error:
         messages.error(request, error.detail)
         return _detail(request, _claim_in_reach(request, claim.pk), status=409)
+    audit_record(
+        request,
+        action=AuditAction.DECISION,
+        subject="subsidies.claims",
+        object_id=claim.pk,
+        detail={"step": "payment", "reference": paid.payment_reference, "status": paid.status},
+    )
     messages.success(request, _("已登记发放。"))
     return redirect("subsidies:claim", claim_id=claim.pk)
 
@@ -266,6 +288,12 @@ def export(request):
     year = ascii_int(request.GET.get("year", ""))
     year = year if year is not None and 2000 <= year <= 2100 else None
     rows = selectors.approved_claims_rows(year=year)
+    audit_record(
+        request,
+        action=AuditAction.EXPORT,
+        subject="subsidies.claims",
+        detail={"status": ClaimStatus.APPROVED, "year": year},
+    )
     response = StreamingHttpResponse(approved_claims_xlsx(rows), content_type=XLSX_CONTENT_TYPE)
     stamp = timezone.localtime().strftime("%Y%m%d")
     response["Content-Disposition"] = content_disposition_header(True, f"待发放补贴-{stamp}.xlsx")
