@@ -44,6 +44,9 @@ WECHAT_STANDIN_ENV := WECHAT_APP_ID=wx-standin WECHAT_APP_SECRET=standin-secret 
 # production; and a loop that plays production's timers (docs/wechat.md): re-sending WeChat
 # notifications whose retry is due, and the "due in 3 days" reminders.
 SEND_DUE_SECONDS ?= 60
+# The fraud scan of yesterday and today (docs/integrity.md): production runs it from a timer;
+# make run scans once at start and then every FRAUD_SCAN_SECONDS.
+FRAUD_SCAN_SECONDS ?= 3600
 
 run: seed ## Install, migrate, seed and serve http://127.0.0.1:8000 (HTTP and WebSockets), with a WeChat stand-in
 	@pids=""; \
@@ -61,6 +64,10 @@ run: seed ## Install, migrate, seed and serve http://127.0.0.1:8000 (HTTP and We
 	    $(DEV) $(BIN)/python manage.py wechat_remind_due >/dev/null || true; done ) & \
 	  pids="$$pids $$!"; \
 	fi; \
+	( trap 'kill $$nap 2>/dev/null; exit 0' TERM; while :; do \
+	    $(DEV) $(BIN)/python manage.py fraud_scan >/dev/null || true; \
+	    sleep $(FRAUD_SCAN_SECONDS) & nap=$$!; wait $$nap; done ) & \
+	pids="$$pids $$!"; \
 	export TASKS_BACKEND="$${TASKS_BACKEND:-django_tasks_db.DatabaseBackend}"; \
 	case "$$TASKS_BACKEND" in *DatabaseBackend) \
 	  $(DEV) $(BIN)/python manage.py db_worker --no-reload & pids="$$pids $$!";; \
@@ -74,6 +81,8 @@ run: seed ## Install, migrate, seed and serve http://127.0.0.1:8000 (HTTP and We
 	echo "    health      http://$(HOST):$(PORT)/healthz"; \
 	echo "    五单式      http://$(HOST):$(PORT)/demand/ (提单)  /orders/offers/ (列单, bureau)  /orders/classes/ (选单)"; \
 	echo "    evaluation  http://$(HOST):$(PORT)/evaluation/ (bureau)   certificates: /me/archive/ → 查验 / PDF"; \
+	echo "    reports     http://$(HOST):$(PORT)/reports/ (bureau, auditor, district)   tasks: /reports/tasks/ (bureau)"; \
+	echo "    review      http://$(HOST):$(PORT)/integrity/cases/ (复核队列)   失信记录: /integrity/records/   audit: /audit/?log=actions"; \
 	echo "    WeChat      http://$(HOST):$(PORT)/wechat/simulator/  (simulator of the official account)"; \
 	echo "                WeChat end: $$wechat"; \
 	echo "  Logins are listed above (demo / demo12345 is the learner). Ctrl-C stops."; \

@@ -28,12 +28,14 @@ from demand.models import TrainingDemand
 from demo.covers import cover_path
 from institutions.demo import ENTERPRISE_NAME, seed_institutions
 from institutions.models import Enterprise, Institution
+from integrity.demo import seed_integrity_demo
 from learners.models import Learner
 from learners.services import enrollment_create
 from orders import services as order_services
 from orders.models import TrainingOffer
 from progress.services import Origin, events_record, grant_issue
 from quizzes.demo import seed_quizzes
+from reports.demo import seed_reports_demo
 from scorm.demo import seed_scorm
 from subsidies.demo import seed_subsidies
 from teachers.demo import seed_teachers
@@ -442,6 +444,8 @@ def seed() -> dict:
     )
     seed_demands(learner)  # after the institutions: the other workers, the enterprise and its HR
     seed_orders(courses["elderly-care-advanced"])  # after the demands: the offer lists and matches them
+    seed_integrity_demo()  # after the institutions' workers: their review cases
+    seed_reports_demo()  # the task table and employment base (demo figures, marked as such)
     return {"courses": courses, "learner": learner, "logins": more_logins}
 
 

@@ -20,6 +20,8 @@ OVERVIEW_ROLES = frozenset({Role.DISTRICT_OFFICIAL, Role.BUREAU, Role.AUDITOR})
 # Roles the Django admin is scoped for (docs/permissions.md, "Django admin").
 DJANGO_ADMIN_ROLES = frozenset({Role.INSTITUTION_STAFF, Role.BUREAU, Role.AUDITOR})
 CLASS_PAGES = ("/institution/classes/", "/institution/rosters/")
+# Readers of the dishonesty records (失信记录); the review queue is every overview role's.
+RECORD_READERS = frozenset({Role.BUREAU, Role.AUDITOR})
 
 
 @dataclass(frozen=True)
@@ -28,8 +30,12 @@ class Link:
     label: str | Promise
     # Paths under these prefixes mark the link as the current page (aria-current).
     prefixes: tuple[str, ...] = ()
+    # Only the URL itself is the current page (a link whose pages hold another link's).
+    exact: bool = False
 
     def is_current(self, path: str) -> bool:
+        if self.exact:
+            return path == self.url
         return path.startswith(self.prefixes or (self.url,))
 
 
@@ -126,6 +132,15 @@ def role_links(request) -> list[Link]:
         links.append(Link(reverse("evaluation:list"), _("机构评估"), ("/evaluation/",)))
     elif Role.INSTITUTION_STAFF in roles:
         links.append(Link(reverse("evaluation:mine"), _("机构评估"), ("/evaluation/",)))
+    # 统一报表 (reports), the fraud review queue (integrity) for every reader; the task table,
+    # the employment base and the dishonesty records for the bureau (and the records for auditors).
+    if roles & OVERVIEW_ROLES:
+        links.append(Link(reverse("reports:training"), _("统一报表"), exact=True))
+        if Role.BUREAU in roles:
+            links.append(Link(reverse("reports:tasks"), _("目标任务")))
+        links.append(Link(reverse("integrity:cases"), _("复核队列")))
+        if roles & RECORD_READERS:
+            links.append(Link(reverse("integrity:records"), _("失信记录")))
     if Role.AUDITOR in roles:
         links.append(Link(reverse("portal:audit"), _("审计日志")))
     if can_open_cms(user):

@@ -178,6 +178,17 @@ class CreditedSpan(models.Model):
         verbose_name=_("学员"),
     )
     session = models.UUIDField(_("播放会话"))
+    # The span's playback session as a relation over the same column (no column, no constraint:
+    # a session row may come later than its span in a backlog), so reads can join it — the
+    # reports' channel cut — instead of looking the session up once per span.
+    playback = models.ForeignObject(
+        PlaybackSession,
+        on_delete=models.DO_NOTHING,
+        from_fields=["session"],
+        to_fields=["id"],
+        related_name="+",
+        null=True,
+    )
     lesson = models.ForeignKey(
         "courses.Lesson",
         on_delete=models.CASCADE,

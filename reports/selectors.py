@@ -27,18 +27,18 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import CharField, Count, Exists, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import CharField, Count, Exists, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from archive.models import ArchiveEntry, Certificate, ExternalCertificate
+from archive.models import ArchiveEntry, Certificate, CertificateRevocation, ExternalCertificate
 from common.text import ascii_int
 from courses.models import Occupation
 from institutions import roles
 from institutions.models import Institution, TrainingClass
 from integrity.models import CreditInvalidation
-from progress.models import Channel, CreditedSpan, PlaybackSession
+from progress.models import Channel, CreditedSpan
 from reports.models import FIRST_YEAR, LAST_YEAR, EmploymentBase, TrainingTask
 from subsidies.models import ClaimStatus, SubsidyClaim
 from vocabulary.people import District, TargetGroup
@@ -213,11 +213,20 @@ def _ratio(numerator: int, denominator: int | None) -> float | None:
 
 def _not_invalidated_span():
     """Spans of a (learner, course) pair whose credit a review invalidated are left out."""
+    # Correlated on the span's own lesson (not the lesson's course): the outer query needs no
+    # join to lessons, and PostgreSQL plans a hash anti-join (docs/benchmarks.md).
     return ~Exists(
         CreditInvalidation.objects.filter(
-            learner_id=OuterRef("learner_id"), course_id=OuterRef("lesson__course_id")
+            learner_id=OuterRef("learner_id"), course__lessons=OuterRef("lesson_id")
         )
     )
+
+
+def _not_invalidated(entry: str):
+    """Entries (or what hangs on them) whose credit a review invalidated are left out. ``~Exists``
+    rather than ``invalidation__isnull``: the reverse one-to-one's LEFT JOIN led PostgreSQL to
+    nested loops over every entry (docs/benchmarks.md)."""
+    return ~Exists(CreditInvalidation.objects.filter(entry_id=OuterRef(entry)))
 
 
 def _class_institution(learner: str, course: str) -> Subquery:
@@ -230,8 +239,9 @@ def _class_institution(learner: str, course: str) -> Subquery:
     )
 
 
-def _channel_of_session() -> Subquery:
-    return Subquery(PlaybackSession.objects.filter(pk=OuterRef("session")).values("channel")[:1])
+def _channel_of_session():
+    # A join through the span's session (CreditedSpan.playback), not a subquery per span.
+    return F("playback__channel")
 
 
 # Per cut, the grouping key of each source: spans, entries, certificates, external
@@ -308,8 +318,7 @@ def _figures(period: Period, districts: list[str], by: str) -> dict[str, dict]:
             completed_at__gte=period.start,
             completed_at__lt=period.end,
             learner__district__in=districts,
-            invalidation__isnull=True,
-        )
+        ).filter(_not_invalidated("pk"))
         for key, row in _grouped(entries, keys["entries"](), n=Count("pk")).items():
             put(key, completions=row["n"])
 
@@ -318,8 +327,9 @@ def _figures(period: Period, districts: list[str], by: str) -> dict[str, dict]:
             issued_at__gte=period.start,
             issued_at__lt=period.end,
             entry__learner__district__in=districts,
-            revocation__isnull=True,
-            entry__invalidation__isnull=True,
+        ).filter(
+            ~Exists(CertificateRevocation.objects.filter(certificate_id=OuterRef("pk"))),
+            _not_invalidated("entry_id"),
         )
         for key, row in _grouped(certificates, keys["certificates"](), n=Count("pk")).items():
             put(key, certificates=row["n"])
@@ -327,7 +337,7 @@ def _figures(period: Period, districts: list[str], by: str) -> dict[str, dict]:
             issued_on__gte=period.first_day,
             issued_on__lt=period.end_day,
             learner__district__in=districts,
-        ).filter(Q(entry__isnull=True) | Q(entry__invalidation__isnull=True))
+        ).filter(_not_invalidated("entry_id"))
         for key, row in _grouped(external, keys["external"](), n=Count("pk")).items():
             put(key, certificates=row["n"])
 
@@ -506,8 +516,8 @@ def task_progress(year: int, districts: list[str], until: dt.datetime | None = N
                 completed_at__gte=start,
                 completed_at__lt=end,
                 learner__district__in=wanted,
-                invalidation__isnull=True,
             )
+            .filter(_not_invalidated("pk"))
             .order_by()
             .values_list("learner__district", "learner__target_group")
             .annotate(n=Count("pk"))

@@ -52,6 +52,8 @@ TOOLS = {
         "/demand/overview/",
         "/orders/applications/",
         "/evaluation/",
+        "/reports/",
+        "/integrity/cases/",
     ],
     "bureau": [
         "/institution/classes/",
@@ -60,6 +62,10 @@ TOOLS = {
         "/demand/overview/",
         "/orders/offers/",
         "/evaluation/",
+        "/reports/",
+        "/reports/tasks/",
+        "/integrity/cases/",
+        "/integrity/records/",
     ],
     "auditor": [
         "/institution/classes/",
@@ -67,6 +73,9 @@ TOOLS = {
         "/subsidies/claims/",
         "/demand/overview/",
         "/evaluation/",
+        "/reports/",
+        "/integrity/cases/",
+        "/integrity/records/",
         "/audit/",
     ],
     "editor": ["/admin/"],
@@ -191,6 +200,10 @@ def test_the_bureau_with_the_django_admin_gets_both_admins():
         "/demand/overview/",
         "/orders/offers/",
         "/evaluation/",
+        "/reports/",
+        "/reports/tasks/",
+        "/integrity/cases/",
+        "/integrity/records/",
         "/admin/",
         "/django-admin/",
         *PUBLIC,
@@ -210,7 +223,8 @@ def test_the_header_speaks_one_language_at_a_time(people, persona):
     names each language in itself). An expected failure until the lead's ``make messages``."""
     catalog = Path(settings.LOCALE_PATHS[0]) / "en" / "LC_MESSAGES" / "django.mo"
     with open(catalog, "rb") as compiled:
-        if gettext.GNUTranslations(compiled).gettext("员工学习") == "员工学习":
+        english = gettext.GNUTranslations(compiled)
+        if any(english.gettext(label) == label for label in ("员工学习", "统一报表", "复核队列")):
             pytest.xfail("the English catalog does not have the header's new labels yet (make messages)")
     client = logged_in(people[persona])
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
