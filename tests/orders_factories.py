@@ -2,7 +2,9 @@
 an application to run it and its approval, through the orders services."""
 
 import datetime as dt
+from types import SimpleNamespace
 
+from django.test import Client
 from django.utils import timezone
 
 from demand.services import demand_submit
@@ -11,6 +13,8 @@ from learners.models import Learner
 from orders import services
 from orders.models import OrderApplication, TrainingOffer
 from tests.catalogs_factories import InstitutionEntryFactory
+from tests.institutions_factories import make_world
+from tests.subsidies_factories import subsidised_course
 from tests.teachers_factories import TeacherFactory
 from vocabulary.training import Level
 
@@ -72,3 +76,32 @@ def applied(offer: TrainingOffer, institution: Institution, staff, course, **fie
 
 def approved(application: OrderApplication, user) -> OrderApplication:
     return services.application_decide(application_id=application.pk, user=user, approve=True)
+
+
+PERSONAS = ["learner", "staff", "hr", "official", "bureau", "auditor", "editor"]
+
+
+def orders_world() -> SimpleNamespace:
+    """make_world with a subsidised 养老护理员 course both institutions are catalogued for, and
+    the personas by name (tests/test_orders*.py)."""
+    world = make_world()
+    course = subsidised_course("4-10-01-05", Level.FIVE, amount="1500")
+    occupation = course.occupation
+    in_catalog(world.institution_a, occupation)
+    in_catalog(world.institution_b, occupation)
+    people = {
+        "learner": world.learner_a.user,
+        "staff": world.staff_a,
+        "hr": world.hr_a,
+        "official": world.official,
+        "bureau": world.bureau,
+        "auditor": world.auditor,
+        "editor": world.editor,
+    }
+    return SimpleNamespace(world=world, course=course, occupation=occupation, people=people)
+
+
+def web(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
