@@ -18,13 +18,24 @@ DEMO_CASES = {
         (
             SignalKind.SHARED_ADDRESS,
             30,
-            {"ips": ["203.0.113.17"], "learners_total": 14, "events": []},
+            {
+                "ips": ["203.0.113.17"],
+                "learners_total": 14,
+                "events": [],
+                "summary_args": {
+                    "ip": "203.0.113.17",
+                    "begins": "20:00",
+                    "ends": "20:10",
+                    "learners": 14,
+                    "windows": 1,
+                },
+            },
             "同一 IP 203.0.113.17 在 20:00–20:10 有 14 名学员同时学习（演示数据）",
         ),
         (
             SignalKind.MISSED_CHECKS,
             20,
-            {"lapses": [], "events": [], "missed_total": 6},
+            {"lapses": [], "events": [], "missed_total": 6, "summary_args": {"count": 6}},
             "当日有 6 次防挂机点名未作答（演示数据）",
         ),
     ],
@@ -32,7 +43,7 @@ DEMO_CASES = {
         (
             SignalKind.DAILY_CAP,
             15,
-            {"days": [], "events": [], "events_total": 9},
+            {"days": [], "events": [], "events_total": 9, "summary_args": {"days": 5, "events": 9}},
             "近 30 天内有 5 天达到每日学时上限，超出上限的事件 9 个（演示数据）",
         ),
     ],

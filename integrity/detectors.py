@@ -16,16 +16,17 @@ a backlog sent days later is scanned on the day it arrives, never missed by an e
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Count, Exists, F, FloatField, IntegerField, Max, Min, OuterRef, Q, Value, Window
 from django.db.models.functions import Cast, ExtractMinute, RowNumber, TruncDate, TruncHour
+from django.utils import translation
 
 from archive.models import ArchiveEntry, Certificate
 from courses.models import Lesson
-from integrity.models import SignalKind
+from integrity.models import SignalKind, signal_summary
 from progress.models import (
     ATTENTION_TYPE,
     AttentionLapse,
@@ -62,6 +63,9 @@ class Finding:
     weight: int
     evidence: dict
     summary: str
+    # The figures the summary is made of, kept with the evidence so that a page shows the
+    # summary in its reader's language (integrity.models.SUMMARY_TEXTS).
+    summary_args: dict = field(default_factory=dict)
 
 
 def setting(name: str, default):
@@ -83,6 +87,12 @@ def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 def china_clock(moment: dt.datetime) -> str:
     return moment.astimezone(CHINA).strftime("%H:%M")
+
+
+def summarised(kind: str, **args) -> dict:
+    """A finding's summary (in Chinese, as stored) and the figures it is made of."""
+    with translation.override("zh-hans"):
+        return {"summary": signal_summary(kind, args)[:300], "summary_args": args}
 
 
 def limited(ids: Iterable[int]) -> list[int]:
@@ -181,9 +191,14 @@ def parallel_lessons(day: dt.date) -> Iterable[Finding]:
                 "pairs_total": len(pairs),
                 "overlap_seconds": overlap,
             },
-            summary=(
-                f"{china_clock(begins)}–{china_clock(ends)} 在 {len(lessons)} 个课时上同时计时，"
-                f"重叠共 {overlap // 60} 分 {overlap % 60} 秒（{len(pairs)} 处）"
+            **summarised(
+                SignalKind.PARALLEL_LESSONS,
+                begins=china_clock(begins),
+                ends=china_clock(ends),
+                lessons=len(lessons),
+                minutes=overlap // 60,
+                seconds=overlap % 60,
+                pairs=len(pairs),
             ),
         )
 
@@ -238,7 +253,7 @@ def daily_cap(day: dt.date) -> Iterable[Finding]:
                 "events": events.get(learner_id, []),
                 "events_total": row["events"],
             },
-            summary=f"近 30 天内有 {row['days']} 天达到每日学时上限（含当日），超出上限的事件 {row['events']} 个",
+            **summarised(SignalKind.DAILY_CAP, days=row["days"], events=row["events"]),
         )
 
 
@@ -306,7 +321,6 @@ def shared_address(day: dt.date) -> Iterable[Finding]:
     for learner_id, windows in sorted(found.items()):
         first = windows[0]
         begins = dt.datetime.fromisoformat(first["from"])
-        more = f"，当日共 {len(windows)} 个时段" if len(windows) > 1 else ""
         yield Finding(
             kind=SignalKind.SHARED_ADDRESS,
             learner_id=learner_id,
@@ -318,9 +332,13 @@ def shared_address(day: dt.date) -> Iterable[Finding]:
                 "ips": sorted({window["ip"] for window in windows}),
                 "events": limited({pk for window in windows for pk in window["events"]}),
             },
-            summary=(
-                f"同一 IP {first['ip']} 在 {china_clock(begins)}–{china_clock(begins + dt.timedelta(minutes=10))} "
-                f"有 {first['learners_total']} 名学员同时学习{more}（机构教室共用出口 IP 属正常情况，仅供复核）"
+            **summarised(
+                SignalKind.SHARED_ADDRESS,
+                ip=first["ip"],
+                begins=china_clock(begins),
+                ends=china_clock(begins + dt.timedelta(minutes=10)),
+                learners=first["learners_total"],
+                windows=len(windows),
             ),
         )
 
@@ -347,7 +365,7 @@ def too_fast(day: dt.date) -> Iterable[Finding]:
             learner_id=learner_id,
             weight=weight_of(SignalKind.TOO_FAST, count, needed),
             evidence={"events": events.get(learner_id, []), "events_total": count},
-            summary=f"当日有 {count} 个播放片段快于真实时间，未予计时",
+            **summarised(SignalKind.TOO_FAST, count=count),
         )
 
 
@@ -383,7 +401,7 @@ def missed_checks(day: dt.date) -> Iterable[Finding]:
                 "events": event_ids.get(learner_id, []),
                 "missed_total": count,
             },
-            summary=f"当日有 {count} 次防挂机点名未作答",
+            **summarised(SignalKind.MISSED_CHECKS, count=count),
         )
 
 
@@ -438,7 +456,6 @@ def bare_minimum(day: dt.date) -> Iterable[Finding]:
         first = found[0]
         required = float(first["required_hours"])
         share = first["credited_seconds"] / (required * 3600) if required else 0
-        more = f"等 {len(found)} 项培训" if len(found) > 1 else ""
         yield Finding(
             kind=SignalKind.BARE_MINIMUM,
             learner_id=learner_id,
@@ -456,9 +473,13 @@ def bare_minimum(day: dt.date) -> Iterable[Finding]:
                     for entry in found
                 ],
             },
-            summary=(
-                f"《{first['course_title'][:60]}》{more}获得学时 {first['credited_seconds'] / 3600:.2f} 小时，"
-                f"为要求 {required:.2f} 小时的 {share:.0%}，且无点名确认在场的记录；已发证书或申领补贴"
+            **summarised(
+                SignalKind.BARE_MINIMUM,
+                course=first["course_title"][:60],
+                trainings=len(found),
+                hours=f"{first['credited_seconds'] / 3600:.2f}",
+                required=f"{required:.2f}",
+                share=f"{share:.0%}",
             ),
         )
 

@@ -15,8 +15,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 REASON_MAX_LENGTH = 1000
 
@@ -28,6 +28,33 @@ class SignalKind(models.TextChoices):
     TOO_FAST = "too-fast", _("多次快于真实时间播放被拒")
     MISSED_CHECKS = "missed-checks", _("防挂机点名未作答")
     BARE_MINIMUM = "bare-minimum", _("学时刚够且无在场证据")
+
+
+# What a signal says, per kind, with its figures (``FraudSignal.evidence["summary_args"]``): kept
+# as text in Chinese (``summary``, for the admin and exports) and shown in the reader's language.
+SUMMARY_TEXTS = {
+    SignalKind.PARALLEL_LESSONS: gettext_noop(
+        "%(begins)s–%(ends)s 在 %(lessons)s 个课时上同时计时，重叠共 %(minutes)s 分 %(seconds)s 秒（%(pairs)s 处）"
+    ),
+    SignalKind.DAILY_CAP: gettext_noop(
+        "近 30 天内有 %(days)s 天达到每日学时上限（含当日），超出上限的事件 %(events)s 个"
+    ),
+    SignalKind.SHARED_ADDRESS: gettext_noop(
+        "同一 IP %(ip)s 在 %(begins)s–%(ends)s 有 %(learners)s 名学员同时学习，当日共 %(windows)s 个时段"
+        "（机构教室共用出口 IP 属正常情况，仅供复核）"
+    ),
+    SignalKind.TOO_FAST: gettext_noop("当日有 %(count)s 个播放片段快于真实时间，未予计时"),
+    SignalKind.MISSED_CHECKS: gettext_noop("当日有 %(count)s 次防挂机点名未作答"),
+    SignalKind.BARE_MINIMUM: gettext_noop(
+        "《%(course)s》等 %(trainings)s 项培训获得学时 %(hours)s 小时，为要求 %(required)s 小时的 %(share)s，"
+        "且无点名确认在场的记录；已发证书或申领补贴"
+    ),
+}
+
+
+def signal_summary(kind: str, args: dict) -> str:
+    """The summary of a signal of ``kind`` with its figures, in the active language."""
+    return gettext(SUMMARY_TEXTS[kind]) % args
 
 
 class FraudSignal(models.Model):
@@ -62,6 +89,18 @@ class FraudSignal(models.Model):
 
     def __str__(self):
         return f"{self.day} {self.kind} {self.learner_id} ({self.weight})"
+
+    @property
+    def description(self) -> str:
+        """The summary in the reader's language (the stored ``summary`` when no figures were kept,
+        as for signals entered before the figures were)."""
+        args = (self.evidence or {}).get("summary_args")
+        if self.kind in SUMMARY_TEXTS and isinstance(args, dict):
+            try:
+                return signal_summary(self.kind, args)
+            except (KeyError, TypeError, ValueError):
+                pass
+        return self.summary
 
 
 class CaseStatus(models.TextChoices):

@@ -78,7 +78,7 @@ def signals_record(day: dt.date, findings) -> int:
         }
         to_file = []
         for finding in findings:
-            evidence = normalised(finding.evidence)
+            evidence = normalised({**finding.evidence, "summary_args": finding.summary_args})
             row = existing.get((str(finding.kind), finding.learner_id))
             if row is not None and row["case__status"] == CaseStatus.DECIDED:
                 continue

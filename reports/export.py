@@ -109,7 +109,9 @@ def _template(title: str, columns, example_rows, notes) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = title
-    sheet.append([_(name) for name, _width in columns])
+    # The header row stays in Chinese whatever the reader's language: it is what the import reads
+    # (reports.services), and the statistics bureau's own tables use these names.
+    sheet.append([name for name, _width in columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for index, (_name, width) in enumerate(columns):
@@ -119,6 +121,7 @@ def _template(title: str, columns, example_rows, notes) -> bytes:
         sheet.append(row)
     help_sheet = workbook.create_sheet(_("填写说明"))
     help_sheet.column_dimensions["A"].width = 90
+    notes = [*notes, _("表头（第一行）请保持中文原样，导入时按表头识别各列。")]
     for note in notes:
         help_sheet.append([neutralise(note)])
     return workbook_bytes(workbook)

@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
 from reports.export import employment_base_template, training_tasks_template
@@ -54,6 +55,22 @@ def test_task_template_filled_in_imports(db):
     assert TrainingTask.objects.get(year=2026, district="张店区", target_group="").target == 200
     unemployed = TrainingTask.objects.get(year=2026, district="张店区", target_group="unemployed")
     assert unemployed.target == 40 and unemployed.note == "淄人社字〔2026〕1号"
+
+
+def test_a_template_downloaded_in_english_imports_as_it_is(db):
+    """The help sheet reads in the reader's language; the header row stays the one the import
+    reads."""
+    with translation.override("en"):
+        workbook = load_workbook(io.BytesIO(employment_base_template(2026)))
+    sheet = workbook.active
+    assert [cell.value for cell in sheet[1]] == BASE_HEADER
+    assert "Chinese" in " ".join(str(row[0].value) for row in workbook.worksheets[1].iter_rows())
+    for r in range(2, 13):
+        for column, value in ((3, 1000), (4, 300), (5, 100)):
+            sheet.cell(row=r, column=column, value=value)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    assert employment_base_import(buffer.getvalue(), "base.xlsx", None).rows == 11
 
 
 def test_task_import_updates_existing_lines_and_clears_demo(db):
