@@ -28,6 +28,7 @@ from archive.chain import Kind
 from archive.models import ArchiveEntry, Certificate, ExternalCertificate, LogRecord
 from archive.selectors import corrections_apply
 from courses.models import Lesson
+from integrity.selectors import active_record_until
 from learners.models import Learner
 from progress.selectors import event_log
 from subsidies.models import (
@@ -51,8 +52,9 @@ def with_rule_facts(entries: QuerySet[ArchiveEntry]) -> QuerySet[ArchiveEntry]:
     in the same query: ``course_gives_subsidy``, ``standard_amount`` (None: the city has no
     standard for its occupation and level), ``has_certificate`` (a platform certificate not
     revoked, or a certificate issued elsewhere recorded for it), ``certificate_revoked`` (its
-    platform certificate was revoked) and ``has_corrections`` (correction records name it:
-    ``as_corrected`` applies them)."""
+    platform certificate was revoked), ``has_corrections`` (correction records name it:
+    ``as_corrected`` applies them) and ``dishonest_until`` (the last day of the person's
+    dishonesty record in force today, or None: 我的补贴 says so before a claim is tried)."""
     amount = SubsidyStandard.objects.filter(
         occupation__code=OuterRef("occupation_code"), level=OuterRef("level")
     ).values("amount")[:1]
@@ -69,6 +71,7 @@ def with_rule_facts(entries: QuerySet[ArchiveEntry]) -> QuerySet[ArchiveEntry]:
         has_corrections=Exists(
             LogRecord.objects.filter(kind=Kind.CORRECTION, refers_to=OuterRef("record_id"))
         ),
+        dishonest_until=active_record_until(learner_id=OuterRef("learner_id")),
     )
 
 
@@ -153,6 +156,7 @@ def claim_facts(
         claims_for_entry=counts.for_entry,
         claims_same_occupation_level=counts.same_occupation_level,
         claims_in_year=counts.in_year,
+        dishonest_until=getattr(entry, "dishonest_until", None),
     )
 
 

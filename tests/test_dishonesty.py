@@ -229,6 +229,17 @@ def test_a_person_with_a_record_cannot_claim_until_it_ends(world):
     )
 
 
+def test_my_subsidies_says_so_before_a_claim_is_tried(world):
+    entry = claimable_entry(world.learner_a)
+    page = web(world.learner_a.user)
+    before = page.get("/subsidies/me/").content.decode()
+    assert "失信记录" not in before and f'value="{entry.pk}"' in before  # a claim button
+    record_for(world.learner_a, by=world.bureau, starts_on=today(), ends_on=today() + days(30))
+    after = page.get("/subsidies/me/").content.decode()
+    assert "失信记录" in after and (today() + days(30)).isoformat() in after
+    assert f'value="{entry.pk}"' not in after
+
+
 def test_an_institution_with_a_record_cannot_bulk_claim_for_its_class(world):
     claimable_entry(world.learner_a)
     training_class = world.class_a
