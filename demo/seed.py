@@ -1,7 +1,6 @@
 """Idempotent demo data with real-looking Zibo content (see the contract's "Demo data")."""
 
 import datetime as dt
-import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -26,6 +25,7 @@ from demand import services as demand_services
 from demand.bulk import Row
 from demand.models import TrainingDemand
 from demo.covers import cover_path
+from demo.programme import seed_programme, study
 from institutions.demo import ENTERPRISE_NAME, seed_institutions
 from institutions.models import Enterprise, Institution
 from integrity.demo import seed_integrity_demo
@@ -33,7 +33,6 @@ from learners.models import Learner
 from learners.services import enrollment_create
 from orders import services as order_services
 from orders.models import TrainingOffer
-from progress.services import Origin, events_record, grant_issue
 from quizzes.demo import seed_quizzes
 from reports.demo import seed_reports_demo
 from scorm.demo import seed_scorm
@@ -376,41 +375,6 @@ def _demo_learner() -> Learner:
     return learner
 
 
-def _study(learner: Learner, course: CoursePage, started: dt.datetime) -> None:
-    """Let the demo learner study the whole course through the real progress service, as the
-    app and WeChat would have sent it two days ago: honest credit, with its evidence log. The
-    events arrive now, as a backlog (contract rule 9), so each lesson's study is covered by a
-    grant issued when the learner opened it, before they studied — as the app asks for one."""
-    channels = ["app", "wechat"]
-    moment = started
-    for number, lesson in enumerate(course.lessons.order_by("sort_order")):
-        session = str(uuid.uuid5(uuid.NAMESPACE_URL, f"demo-seed/{learner.pk}/{lesson.pk}"))
-        channel = channels[number % len(channels)]
-        grant = grant_issue(learner=learner, lesson=lesson, now=moment - dt.timedelta(minutes=1)).token
-
-        def event(kind, position, at, session=session, lesson=lesson, channel=channel, grant=grant):
-            key = f"demo-seed/{learner.pk}/{lesson.pk}/{kind}/{position}"
-            return {
-                "id": str(uuid.uuid5(uuid.NAMESPACE_URL, key)),
-                "session": session,
-                "lesson": lesson.pk,
-                "channel": channel,
-                "type": kind,
-                "position": position,
-                "at": at.isoformat(),
-                "grant": grant,
-            }
-
-        events = [event("play", 0, moment)]
-        for position in range(20, lesson.duration, 20):
-            events.append(event("heartbeat", position, moment + dt.timedelta(seconds=position)))
-        events.append(event("ended", lesson.duration, moment + dt.timedelta(seconds=lesson.duration)))
-        events_record(
-            learner=learner, raw_events=events, origin=Origin(ip="127.0.0.1", user_agent="demo seed")
-        )
-        moment += dt.timedelta(seconds=lesson.duration + 300)
-
-
 @transaction.atomic
 def seed() -> dict:
     """Create everything missing; return what the demo offers."""
@@ -432,7 +396,7 @@ def seed() -> dict:
     enrollment, _ = enrollment_create(learner=learner, course=courses["elderly-care"])
     if enrollment.completed_at is None:
         two_days_ago = timezone.localtime() - dt.timedelta(days=2)
-        _study(
+        study(
             learner,
             courses["elderly-care"],
             two_days_ago.replace(hour=19, minute=30, second=0, microsecond=0),
@@ -444,6 +408,7 @@ def seed() -> dict:
     )
     seed_demands(learner)  # after the institutions: the other workers, the enterprise and its HR
     seed_orders(courses["elderly-care-advanced"])  # after the demands: the offer lists and matches them
+    seed_programme()  # after the subsidy standards and the school's class: the reports' figures
     seed_integrity_demo()  # after the institutions' workers: their review cases
     seed_reports_demo()  # the task table and employment base (demo figures, marked as such)
     return {"courses": courses, "learner": learner, "logins": more_logins}

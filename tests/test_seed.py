@@ -16,7 +16,19 @@ pytestmark = [pytest.mark.django_db, pytest.mark.backlog_rule]
 
 
 @pytest.fixture
-def seeded(settings, tmp_path):
+def seeded_programme(settings, tmp_path):
+    """The whole demo seed, its training programme included (demo/programme.py)."""
+    settings.DEBUG = True
+    settings.MEDIA_ROOT = tmp_path
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+@pytest.fixture
+def seeded(settings, tmp_path, monkeypatch):
+    """The demo seed without the programme's forty-odd workers (a few seconds of study each
+    seed): the tests that read the programme, or could be disturbed by it, ask for
+    ``seeded_programme``."""
+    monkeypatch.setattr("demo.seed.seed_programme", lambda: None)
     settings.DEBUG = True
     settings.MEDIA_ROOT = tmp_path
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
@@ -41,10 +53,16 @@ def test_the_demo_course_has_two_video_lessons_over_300_seconds(seeded, api):
     assert Learner.objects.get(user__username="demo").enrollments.filter(course=course).exists()
 
 
-def test_the_seed_is_idempotent(seeded):
-    before = (CoursePage.objects.count(), Learner.objects.count(), Occupation.objects.count())
+def test_the_seed_is_idempotent(seeded_programme):
+    from archive.models import ArchiveEntry, Certificate
+    from progress.models import CreditedSpan, ProgressEvent
+    from subsidies.models import ClaimEvent, SubsidyClaim
+
+    models = (CoursePage, Learner, Occupation, ProgressEvent, CreditedSpan, ArchiveEntry, Certificate)
+    models += (SubsidyClaim, ClaimEvent)
+    before = [model.objects.count() for model in models]
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    assert (CoursePage.objects.count(), Learner.objects.count(), Occupation.objects.count()) == before
+    assert [model.objects.count() for model in models] == before
 
 
 def test_the_seed_refuses_production_settings(settings):
@@ -78,7 +96,7 @@ def test_the_demo_has_video_audio_and_document_lessons_read_from_their_files(see
     assert "quiz" in lessons
 
 
-def test_the_completed_demo_course_stands_in_the_archive_with_a_certificate(seeded, api, client):
+def test_the_completed_demo_course_stands_in_the_archive_with_a_certificate(seeded_programme, api, client):
     token = api.post("/api/v1/auth/token/", {"username": "demo", "password": "demo12345"}, format="json")
     api.credentials(HTTP_AUTHORIZATION=f"Token {token.json()['token']}")
     done = CoursePage.objects.get(slug="elderly-care")
@@ -121,7 +139,7 @@ def test_the_demo_learner_covered_the_hours_of_their_completed_course(seeded, cl
     done = CoursePage.objects.get(slug="elderly-care")
     studied = sum(lesson.duration for lesson in done.lessons.all())
     assert 0 < done.required_hours * 3600 <= studied
-    entry = ArchiveEntry.objects.get(course=done)
+    entry = ArchiveEntry.objects.get(course=done, learner__user__username="demo")
     assert entry.credited_seconds >= entry.required_seconds > 0
     # What the learner and anyone checking the certificate read: credited time, then required.
     client.login(username="demo", password="demo12345")
@@ -239,3 +257,37 @@ def test_the_seed_publishes_one_offer_with_a_class_demo_can_enrol_in_once(seeded
     assert api.post(f"/api/v1/me/open-classes/{application.training_class_id}/enroll/").status_code == 201
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert TrainingOffer.objects.count() == 1 and OrderApplication.objects.count() == 1
+
+
+# --- the demo programme: what the bureau and the zhangdian official see in the reports ---------
+
+
+def test_the_demo_programme_fills_the_report_of_this_year_and_the_last(seeded_programme, client):
+    from django.contrib.auth.models import User
+
+    from reports.selectors import current_period
+    from subsidies.models import ClaimStatus, SubsidyClaim
+
+    year = current_period().year
+    client.force_login(User.objects.get(username="bureau"))
+    rows = client.get(f"/api/v1/reports/training/?year={year}").json()["results"]
+    assert len(rows) == 11 and all(row["trainees"] > 0 for row in rows)
+    filled = [row for row in rows if row["completions"] and row["certificates"] and row["subsidy_claims"]]
+    assert len(filled) >= 8
+    assert all(float(row["subsidy_amount"]) > 0 for row in filled)
+    last_year = client.get(f"/api/v1/reports/training/?year={year - 1}").json()["results"]
+    assert sum(1 for row in last_year if row["completions"]) >= 8  # the previous-period column
+    # Claims went through the review: one rejected by the district, one paid; none is demo's.
+    claims = SubsidyClaim.objects.all()
+    assert claims.filter(status=ClaimStatus.REJECTED).count() == 1
+    assert claims.filter(status=ClaimStatus.PAID).count() == 1
+    assert not claims.filter(learner__user__username="demo").exists()
+    # The demo workers have no login.
+    assert not any(user.has_usable_password() for user in User.objects.filter(username__startswith="demo-w-"))
+
+    client.force_login(User.objects.get(username="zhangdian"))
+    own = client.get(f"/api/v1/reports/training/?year={year}").json()["results"]
+    assert [row["district"] for row in own] == ["张店区"]
+    assert own[0]["trainees"] >= 5 and own[0]["completions"] >= 5 and own[0]["subsidy_claims"] >= 2
+    page = client.get("/reports/").content.decode()
+    assert "张店区" in page and "淄川区" not in page
