@@ -5,8 +5,10 @@ from dataclasses import dataclass
 
 import factory
 from django.contrib.auth.models import Group, User
+from django.test import Client
 from django.utils import timezone
 from factory.django import DjangoModelFactory
+from rest_framework.test import APIClient
 
 from catalogs.validators import credit_code_check_char
 from institutions.models import (
@@ -22,6 +24,7 @@ from institutions.models import (
     TrainingClass,
 )
 from learners.models import Learner
+from tests.conftest import client_for
 from tests.factories import LearnerFactory, OccupationFactory, UserFactory, make_course
 from vocabulary.people import District
 
@@ -152,3 +155,28 @@ def make_world() -> World:
         bureau=in_group("Bureau"),
         auditor=in_group("Auditors"),
     )
+
+
+def browser(world: World, persona: str) -> Client:
+    """A web client logged in as one of the world's personas (``learner_a``, ``staff_a``, …),
+    or anonymous (``anonymous``)."""
+    client = Client()
+    if persona != "anonymous":
+        who = getattr(world, persona)
+        client.force_login(who.user if persona.startswith("learner_") else who)
+    return client
+
+
+def api_for(world: World, persona: str):
+    """An API client with a token of one of the world's personas, or anonymous."""
+    if persona == "anonymous":
+        return APIClient()
+    who = getattr(world, persona)
+    return client_for(who.user if persona.startswith("learner_") else who)
+
+
+def verified_learner(**fields) -> Learner:
+    learner = LearnerFactory(**fields)
+    Learner.objects.filter(pk=learner.pk).update(verified=True)
+    learner.refresh_from_db()
+    return learner

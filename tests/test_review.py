@@ -18,12 +18,10 @@ from archive.verify import chain_verify
 from audit.models import AuditEntry
 from integrity import services
 from integrity.models import CaseDecision, CaseStatus, CreditInvalidation, DishonestyRecord, SignalKind
-from learners.models import Learner
 from subsidies import services as subsidy_services
 from subsidies.rules import ClaimRefused
-from tests.conftest import client_for
 from tests.factories import LearnerFactory
-from tests.institutions_factories import make_world, official_of
+from tests.institutions_factories import api_for, browser, make_world, official_of, verified_learner
 from tests.integrity_factories import event, lapse, span
 from tests.review_factories import DAY, at, decided, open_case
 from tests.subsidies_factories import claimable_entry, open_claim_on
@@ -49,28 +47,6 @@ def cases(world):
         "heavy": open_case(heavy, {"weight": 20}, {"kind": SignalKind.TOO_FAST, "weight": 30}),
         "b": open_case(world.learner_b, {"weight": 30}),
     }
-
-
-def browser(world, persona) -> Client:
-    client = Client()
-    if persona != "anonymous":
-        who = getattr(world, persona)
-        client.force_login(who.user if persona.startswith("learner_") else who)
-    return client
-
-
-def api_for(world, persona):
-    if persona == "anonymous":
-        return APIClient()
-    who = getattr(world, persona)
-    return client_for(who.user if persona.startswith("learner_") else who)
-
-
-def verified(**fields) -> Learner:
-    learner = LearnerFactory(**fields)
-    Learner.objects.filter(pk=learner.pk).update(verified=True)
-    learner.refresh_from_db()
-    return learner
 
 
 def order_of(html: str, cases) -> list:
@@ -155,7 +131,7 @@ def test_the_filters_status_and_district(world, cases):
 
 
 def test_the_case_page_shows_the_signals_and_the_timeline_and_is_audited(world):
-    learner = verified(real_name="赵志强", district=District.ZHANGDIAN)
+    learner = verified_learner(real_name="赵志强", district=District.ZHANGDIAN)
     entry = claimable_entry(learner)
     lesson = entry.course.lessons.first()
     inside = event(learner, at(DAY, 20, 5), lesson_ref=lesson.pk, ip="203.0.113.9")
@@ -231,7 +207,7 @@ def test_each_reviewer_decides_a_case_and_the_decision_is_recorded(world, cases,
 
 
 def test_invalidating_credit_appends_a_correction_and_the_rules_then_refuse(world):
-    learner = verified(district=District.ZHANGDIAN)
+    learner = verified_learner(district=District.ZHANGDIAN)
     entry = claimable_entry(learner)
     other = claimable_entry(learner, "4-10-01-06")  # a training the signals do not name
     credited_before = entry.credited_seconds
@@ -267,7 +243,7 @@ def test_invalidating_credit_appends_a_correction_and_the_rules_then_refuse(worl
 
 
 def test_chosen_entries_are_invalidated_and_an_entry_already_invalidated_is_skipped(world):
-    learner = verified()
+    learner = verified_learner()
     first, second = claimable_entry(learner), claimable_entry(learner, "4-10-01-06")
     case = open_case(learner)
     services.case_decide(
@@ -334,7 +310,7 @@ def test_bad_input_is_a_form_error_never_a_500(world, cases, data, message):
 
 
 def test_an_entry_of_another_learner_is_refused(world, cases):
-    someone_else = claimable_entry(verified())
+    someone_else = claimable_entry(verified_learner())
     with pytest.raises(services.DecisionRefused) as refused:
         services.case_decide(
             case_id=cases["a"].pk,
