@@ -12,21 +12,11 @@ from archive.models import (
     ExternalCertificate,
     LogRecord,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from common.admin import ReadOnlyModelAdmin
 
 
 @admin.register(ArchiveEntry)
-class ArchiveEntryAdmin(ReadOnlyAdmin):
+class ArchiveEntryAdmin(ReadOnlyModelAdmin):
     list_display = ["course_title", "occupation_name", "level", "completed_at", "record"]
     list_filter = ["level"]
     list_select_related = ["record"]
@@ -34,20 +24,20 @@ class ArchiveEntryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Certificate)
-class CertificateAdmin(ReadOnlyAdmin):
+class CertificateAdmin(ReadOnlyModelAdmin):
     list_display = ["number", "type", "issued_at", "record"]
     search_fields = ["=number"]
     exclude = ["credential"]
 
 
 @admin.register(CertificateRevocation)
-class CertificateRevocationAdmin(ReadOnlyAdmin):
+class CertificateRevocationAdmin(ReadOnlyModelAdmin):
     list_display = ["certificate", "revoked_at", "reason", "record"]
     list_select_related = ["certificate", "record"]
 
 
 @admin.register(ExternalCertificate)
-class ExternalCertificateAdmin(ReadOnlyAdmin):
+class ExternalCertificateAdmin(ReadOnlyModelAdmin):
     list_display = ["type", "number", "issuer", "issued_on", "recorded_at"]
     list_filter = ["type"]
     search_fields = ["=number"]
@@ -55,7 +45,7 @@ class ExternalCertificateAdmin(ReadOnlyAdmin):
 
 
 @admin.register(LogRecord)
-class LogRecordAdmin(ReadOnlyAdmin):
+class LogRecordAdmin(ReadOnlyModelAdmin):
     list_display = ["seq", "kind", "recorded_at", "refers_to", "hash"]
     list_filter = ["kind"]
     search_fields = ["=seq", "=hash"]
@@ -63,5 +53,5 @@ class LogRecordAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ArchiveHead)
-class ArchiveHeadAdmin(ReadOnlyAdmin):
+class ArchiveHeadAdmin(ReadOnlyModelAdmin):
     list_display = ["signed_at", "size", "hash", "kid"]

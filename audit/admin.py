@@ -5,11 +5,12 @@ nobody adds, edits or deletes one here."""
 from django.contrib import admin
 
 from audit.models import AuditEntry
+from common.admin import ReadOnlyModelAdmin
 from institutions.roles import can_read_logs
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyModelAdmin):
     list_display = ["at", "actor_name", "role", "action", "subject", "object_id", "ip"]
     list_filter = ["action", "role"]
     search_fields = ["=actor_name", "=subject", "=object_id"]
@@ -25,12 +26,3 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return can_read_logs(request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

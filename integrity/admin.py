@@ -5,27 +5,19 @@ shown by id)."""
 
 from django.contrib import admin
 
+from common.admin import ReadOnlyModelAdmin
 from institutions import roles
 from integrity.models import CaseDecision, CreditInvalidation, DishonestyRecord, FraudSignal, ReviewCase
 
 READERS = frozenset({roles.Role.BUREAU, roles.Role.AUDITOR})
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyModelAdmin):
     def has_module_permission(self, request):
         return bool(roles.roles_of(request.user) & READERS)
 
     def has_view_permission(self, request, obj=None):
         return self.has_module_permission(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(FraudSignal)
