@@ -47,6 +47,9 @@ SEND_DUE_SECONDS ?= 60
 # The fraud scan of yesterday and today (docs/integrity.md): production runs it from a timer;
 # make run scans once at start and then every FRAUD_SCAN_SECONDS.
 FRAUD_SCAN_SECONDS ?= 3600
+# With the database task backend, make run puts back tasks whose worker died (manage.py
+# tasks_recover) before the worker starts and then every TASKS_RECOVER_SECONDS.
+TASKS_RECOVER_SECONDS ?= 300
 
 run: seed ## Install, migrate, seed and serve http://127.0.0.1:8000 (HTTP and WebSockets), with a WeChat stand-in
 	@pids=""; \
@@ -70,7 +73,11 @@ run: seed ## Install, migrate, seed and serve http://127.0.0.1:8000 (HTTP and We
 	pids="$$pids $$!"; \
 	export TASKS_BACKEND="$${TASKS_BACKEND:-django_tasks_db.DatabaseBackend}"; \
 	case "$$TASKS_BACKEND" in *DatabaseBackend) \
-	  $(DEV) $(BIN)/python manage.py db_worker --no-reload & pids="$$pids $$!";; \
+	  $(DEV) $(BIN)/python manage.py tasks_recover >/dev/null || true; \
+	  $(DEV) $(BIN)/python manage.py db_worker --no-reload & pids="$$pids $$!"; \
+	  ( trap 'kill $$nap 2>/dev/null; exit 0' TERM; while :; do sleep $(TASKS_RECOVER_SECONDS) & nap=$$!; wait $$nap; \
+	    $(DEV) $(BIN)/python manage.py tasks_recover >/dev/null || true; done ) & \
+	  pids="$$pids $$!";; \
 	esac; \
 	echo ""; \
 	echo "  Zibo Skills Online is starting on http://$(HOST):$(PORT)/"; \
@@ -83,6 +90,7 @@ run: seed ## Install, migrate, seed and serve http://127.0.0.1:8000 (HTTP and We
 	echo "    evaluation  http://$(HOST):$(PORT)/evaluation/ (bureau)   certificates: /me/archive/ → 查验 / PDF"; \
 	echo "    reports     http://$(HOST):$(PORT)/reports/ (bureau, auditor, district)   tasks: /reports/tasks/ (bureau)"; \
 	echo "    review      http://$(HOST):$(PORT)/integrity/cases/ (复核队列)   失信记录: /integrity/records/   audit: /audit/?log=actions"; \
+	echo "    tasks       http://$(HOST):$(PORT)/ops/tasks/ (后台任务, bureau)"; \
 	echo "    WeChat      http://$(HOST):$(PORT)/wechat/simulator/  (simulator of the official account)"; \
 	echo "                WeChat end: $$wechat"; \
 	echo "  Logins are listed above (demo / demo12345 is the learner). Ctrl-C stops."; \

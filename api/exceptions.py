@@ -1,7 +1,10 @@
 """Every 4xx answer carries a human-readable ``detail`` (contract: Conventions)."""
 
+import logging
+
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views.csrf import csrf_failure as django_csrf_failure
@@ -21,12 +24,33 @@ def _first_message(errors) -> str:
     return str(errors)
 
 
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 5
+
+
 class PayloadTooLarge(APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_code = "too_large"
 
 
+class DatabaseUnavailable(APIException):
+    """The database connection failed during the request (a dropped connection, a failover, a
+    deadlock): the request's transaction was rolled back, so the same request may be sent again
+    as it was (the progress events' ids make a resent batch count once)."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "database_unavailable"
+
+
 def exception_handler(exc, context):
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        logger.error("database unavailable during %s", context["request"].path, exc_info=exc)
+        response = drf_exception_handler(
+            DatabaseUnavailable(_("数据库暂时不可用，本次请求没有保存。请稍后原样重发。")), context
+        )
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     if isinstance(exc, RequestDataTooBig):
         # Django's own answer would be its HTML 400 page; an API client is owed JSON.
         exc = PayloadTooLarge(

@@ -19,7 +19,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from api.shapes import DetailSerializer
-from archive import certificate_pdf, certificates, selectors, signing
+from archive import certificates, selectors, signing, tasks
 from archive.serializers import (
     ArchiveEntrySerializer,
     ArchiveHeadSerializer,
@@ -163,7 +163,7 @@ class CertificatePdfView(APIView):
             )
         page = request.build_absolute_uri(reverse("certificate-verify", args=[certificate.number]))
         response = HttpResponse(
-            certificate_pdf.render(certificate, verify_url=page), content_type="application/pdf"
+            tasks.certificate_pdf_bytes(certificate, verify_url=page), content_type="application/pdf"
         )
         response["Content-Disposition"] = f'inline; filename="{certificate.number}.pdf"'
         response["Cache-Control"] = "private, no-store"

@@ -16,6 +16,7 @@ Log contents (canonical JSON, archive.chain), personal data by internal id only:
 """
 
 import hashlib
+import logging
 import secrets
 
 from django.db import IntegrityError, transaction
@@ -24,6 +25,8 @@ from django.utils.translation import gettext as _
 
 from archive import chain, credentials
 from archive.models import ArchiveEntry, Certificate, CertificateRevocation, ExternalCertificate
+from archive.tasks import certificate_pdf_prepare_soon
+from common.storage_errors import STORAGE_ERRORS
 from learners.models import Learner
 from vocabulary.identity import mask_name
 from vocabulary.training import EXTERNAL_CERTIFICATE_TYPES, CertificateType, Level
@@ -34,8 +37,16 @@ SCAN_MAX_BYTES = 10 * 1024 * 1024
 SCAN_SIGNATURES = {b"%PDF-": "pdf", b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg"}
 
 
+logger = logging.getLogger(__name__)
+
+
 class CertificateRefused(ValueError):
     """A revocation or an external certificate that cannot be recorded: the message says why."""
+
+
+class StorageUnavailable(Exception):
+    """The file storage failed (the S3 server down, a disk full): nothing was recorded, and the
+    same form may be sent again later."""
 
 
 def certificate_number_new(year: int) -> str:
@@ -85,7 +96,7 @@ def certificate_issue(entry: ArchiveEntry, *, issued_at, holder_name: str) -> Ce
                     },
                     refers_to=entry.record,
                 )
-                return Certificate.objects.create(
+                certificate = Certificate.objects.create(
                     entry=entry,
                     number=number,
                     type=CertificateType.TRAINING,
@@ -93,6 +104,8 @@ def certificate_issue(entry: ArchiveEntry, *, issued_at, holder_name: str) -> Ce
                     record=record,
                     credential=credential,
                 )
+            certificate_pdf_prepare_soon(certificate)  # the PDF rendered ahead, after the commit
+            return certificate
         except IntegrityError:
             if attempt == 4:
                 raise
@@ -181,39 +194,57 @@ def external_certificate_record(
         raise CertificateRefused(_("所选培训不是这位学员的。"))
     kind = scan_checked(scan)
     scan.name = f"{secrets.token_hex(12)}.{kind}"
+    certificate = ExternalCertificate(
+        learner=learner, entry=entry, type=type, number=number, issuer=issuer, issued_on=issued_on, scan=scan
+    )
     try:
-        return _external_insert(learner, type, number, issuer, issued_on, scan, by, entry)
+        return _external_insert(certificate, by)
     except IntegrityError:  # the same certificate recorded at the same moment by someone else
         raise CertificateRefused(_("这个证书（类型和编号）已经登记过。")) from None
+    except STORAGE_ERRORS:
+        logger.exception("the scan of external certificate %s could not be stored", number)
+        raise StorageUnavailable(_("文件存储暂时不可用，证书没有登记。请稍后重新提交。")) from None
 
 
-def _external_insert(learner, type, number, issuer, issued_on, scan, by, entry) -> ExternalCertificate:
-    with transaction.atomic():
-        if ExternalCertificate.objects.filter(type=type, number=number).exists():
-            raise CertificateRefused(_("这个证书（类型和编号）已经登记过。"))
-        record = chain.chain_append(
-            chain.Kind.EXTERNAL_CERTIFICATE,
-            {
-                "by": by.pk,
-                "entry": entry.pk if entry is not None else None,
-                "issued_on": issued_on.isoformat(),
-                "issuer": issuer,
-                "learner": learner.pk,
-                "number": number,
-                "scan_sha256": _file_sha256(scan),
-                "type": type,
-            },
-            refers_to=entry.record if entry is not None else None,
-        )
-        return ExternalCertificate.objects.create(
-            learner=learner,
-            entry=entry,
-            type=type,
-            number=number,
-            issuer=issuer,
-            issued_on=issued_on,
-            scan=scan,
-            record=record,
-            recorded_by=by,
-            recorded_at=record.recorded_at,
-        )
+def _external_insert(certificate: ExternalCertificate, by) -> ExternalCertificate:
+    """Insert the certificate and its log record in one transaction. The scan is stored on the
+    way (the field's pre_save), before the row: if the transaction then fails, the stored scan
+    is deleted again, so that no file is left that no row points to."""
+    try:
+        with transaction.atomic():
+            _external_insert_rows(certificate, by)
+    except BaseException:
+        if certificate.scan._committed:  # stored, but its row was not
+            _discard_scan(certificate.scan)
+        raise
+    return certificate
+
+
+def _discard_scan(scan) -> None:
+    try:
+        scan.storage.delete(scan.name)
+    except STORAGE_ERRORS:
+        logger.exception("orphan scan %s left in storage: delete it by hand", scan.name)
+
+
+def _external_insert_rows(certificate: ExternalCertificate, by) -> None:
+    if ExternalCertificate.objects.filter(type=certificate.type, number=certificate.number).exists():
+        raise CertificateRefused(_("这个证书（类型和编号）已经登记过。"))
+    entry = certificate.entry
+    certificate.record = chain.chain_append(
+        chain.Kind.EXTERNAL_CERTIFICATE,
+        {
+            "by": by.pk,
+            "entry": entry.pk if entry is not None else None,
+            "issued_on": certificate.issued_on.isoformat(),
+            "issuer": certificate.issuer,
+            "learner": certificate.learner_id,
+            "number": certificate.number,
+            "scan_sha256": _file_sha256(certificate.scan),
+            "type": certificate.type,
+        },
+        refers_to=entry.record if entry is not None else None,
+    )
+    certificate.recorded_by = by
+    certificate.recorded_at = certificate.record.recorded_at
+    certificate.save(force_insert=True)

@@ -145,10 +145,13 @@ def external_certificates(request):
                     )
                 except certificates.CertificateRefused as refusal:
                     form.add_error(None, str(refusal))
+                except certificates.StorageUnavailable as failure:
+                    form.add_error(None, str(failure))
+                    status = 503  # not the form's fault: the same form may be sent again
                 else:
                     messages.success(request, _("已登记：%(certificate)s。") % {"certificate": recorded})
                     return redirect("external-certificates")
-        status = 400
+        status = 400 if status == 200 else status
     page = Paginator(selectors.external_certificates_visible_to(request.user), 50).get_page(
         request.GET.get("page")
     )

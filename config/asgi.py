@@ -10,13 +10,15 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402  (needs Django set up first)
 
 from api.websocket_auth import TokenOrSessionAuth  # noqa: E402
+from config.observability import RequestIdWebsocketMiddleware  # noqa: E402
 from config.startup import freeze_startup_objects  # noqa: E402
 from progress.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": TokenOrSessionAuth(URLRouter(websocket_urlpatterns)),
+        # One request id per connection, for every line its consumer logs.
+        "websocket": RequestIdWebsocketMiddleware(TokenOrSessionAuth(URLRouter(websocket_urlpatterns))),
     }
 )
 

@@ -9,8 +9,11 @@ import datetime as dt
 from pathlib import Path
 
 import dj_database_url
+from botocore.config import Config as BotoConfig
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from config.csp import api_docs, media_origins, relaxed_for_admin, scorm_frame_sources
 from config.env import env_bool, env_float, env_int, env_list, env_secret, env_str
 from config.keys import signing_key_problems, weak_key_problems
 
@@ -58,6 +61,7 @@ INSTALLED_APPS = [
     "reports",
     "wechat",
     "portal",
+    "ops",
     "api",
     "demo",
     "wagtail.contrib.forms",
@@ -94,11 +98,16 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every log line of the request carries its id, and every answer (even a redirect
+    # of SecurityMiddleware) is timed, counted and logged (config.observability).
+    "config.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Local media (no S3 bucket) with byte ranges, so that videos seek and resume; removes itself
     # when media is in S3. Before the session: a media file needs no session, user or language.
     "config.media.LocalMediaMiddleware",
+    # The Content-Security-Policy (after media: a PDF from media/ may be framed by a lesson page).
+    "config.csp.AreaCSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -165,6 +174,37 @@ else:
             },
         }
     }
+
+# A PostgreSQL streaming replica (deploy/replica.sh) for reports, exports and fraud scans: the
+# reads under common.replica.reading_from_replica() go there while its lag stays under
+# REPLICA_MAX_LAG_SECONDS (docs/operations.md, "Read replica"); writes always go to default.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    if not DATABASE_URL or DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL needs DATABASE_URL to name the PostgreSQL primary it replicates."
+        )
+    try:
+        _replica = dj_database_url.parse(DATABASE_REPLICA_URL)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"DATABASE_REPLICA_URL cannot be parsed: {exc}") from None
+    if _replica["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL must be a postgres:// URL (a streaming replica of DATABASE_URL)."
+        )
+    # The primary's pool settings; in tests the alias takes the test database's name (MIRROR), so
+    # the suite sees one database and a replica test reads the replicated test database.
+    _replica["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    _replica["CONN_HEALTH_CHECKS"] = DATABASES["default"].get("CONN_HEALTH_CHECKS", False)
+    if "pool" in DATABASES["default"].get("OPTIONS", {}):
+        _replica.setdefault("OPTIONS", {})["pool"] = dict(DATABASES["default"]["OPTIONS"]["pool"])
+    # An unreachable replica must fail fast: the reads then go to the primary.
+    _replica.setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+DATABASE_ROUTERS = ["common.replica.ReplicaRouter"]
+# Beyond this lag (or with the replica down) the reads go back to the primary.
+REPLICA_MAX_LAG_SECONDS = env_float("REPLICA_MAX_LAG_SECONDS", 30.0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and channel layer: in-memory by default, Redis with REDIS_URL ---------------------
@@ -221,6 +261,13 @@ if AWS_STORAGE_BUCKET_NAME:
             "querystring_auth": env_bool("AWS_QUERYSTRING_AUTH", True),
             "file_overwrite": False,
             "default_acl": None,
+            # Bounded waits: an S3 outage answers an upload with a clear 503 within seconds
+            # (tests/test_faults_s3.py) instead of holding a worker for botocore's 60 s defaults.
+            "client_config": BotoConfig(
+                connect_timeout=env_float("AWS_S3_CONNECT_TIMEOUT", 5.0),
+                read_timeout=env_float("AWS_S3_READ_TIMEOUT", 30.0),
+                retries={"max_attempts": 3, "mode": "standard"},
+            ),
         },
     }
     # Private files (the scans of certificates issued elsewhere): the same bucket under its own
@@ -277,6 +324,17 @@ LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60)
 # often one address may be told that an ID number is already registered.
 REGISTER_RATE = env_str("REGISTER_RATE", "30/hour")
 REGISTER_ID_PROBE_RATE = env_str("REGISTER_ID_PROBE_RATE", "5/hour")
+# The WeChat endpoint (wechat.endpoint): messages per follower (openid), past which they are
+# answered "success" without a reply; refused calls (bad signature or body) per source address,
+# past which the address gets 429 (WeChat's own servers are never refused). The OAuth login
+# callback per client address (wechat.login). docs/security.md, "Rate limits".
+WECHAT_RATE = env_str("WECHAT_RATE", "30/min")
+WECHAT_REFUSED_RATE = env_str("WECHAT_REFUSED_RATE", "30/min")
+WECHAT_LOGIN_RATE = env_str("WECHAT_LOGIN_RATE", "60/min")
+# Subsidy claims made (learner's claim, class bulk claim; web and API together) per user and per
+# client address (subsidies.api, subsidies.views).
+SUBSIDY_CLAIM_RATE = env_str("SUBSIDY_CLAIM_RATE", "30/hour")
+SUBSIDY_CLAIM_ADDRESS_RATE = env_str("SUBSIDY_CLAIM_ADDRESS_RATE", "300/hour")
 # Failures from one client address (any usernames) before the address is refused for the window.
 LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 20)
 # Proxies in front of the platform (nginx: 1): the client address is read from X-Forwarded-For.
@@ -465,6 +523,12 @@ TASKS = {
         "BACKEND": env_str("TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"),
     }
 }
+# Tasks are declared and queued through common.background (retries, request id, after commit).
+# Attempts of a failing task (database backend) before it stays FAILED on /ops/tasks/.
+TASK_MAX_ATTEMPTS = env_int("TASK_MAX_ATTEMPTS", 3)
+# A task RUNNING longer than this lost its worker: `manage.py tasks_recover` (scheduled, and at
+# worker start) runs it again. Must exceed the longest task (a large SCORM package: minutes).
+TASK_STALE_SECONDS = env_int("TASK_STALE_SECONDS", 900)
 
 # --- WeChat official account (shared/contract/wechat.md) ------------------------------------
 # Without WECHAT_APP_ID the WeChat end is off: /wechat/ answers 404 and pages hide its features.
@@ -511,6 +575,13 @@ PROGRESS = {
     # the disk (docs/progress.md, "Durability"). 0: every batch waits.
     "ASYNC_COMMIT": env_bool("PROGRESS_ASYNC_COMMIT", True),
 }
+# The evidence log at scale (docs/progress.md, "The log at scale"): on PostgreSQL one partition per
+# month, created this many months ahead by `manage.py progress_partitions`; months older than the
+# retention are exported (gzip CSV + manifest) to the default storage under the archive location,
+# then removed from the database.
+PROGRESS_PARTITIONS_AHEAD = env_int("PROGRESS_PARTITIONS_AHEAD", 3)
+PROGRESS_EVENT_RETENTION_MONTHS = env_int("PROGRESS_EVENT_RETENTION_MONTHS", 24)
+PROGRESS_ARCHIVE_LOCATION = env_str("PROGRESS_ARCHIVE_LOCATION", "evidence-archive") or "evidence-archive"
 # The web player's heartbeat interval (the contract asks for 15–30 s; tests make it short).
 PLAYER_HEARTBEAT_SECONDS = env_int("PLAYER_HEARTBEAT_SECONDS", 15)
 # When set (> 0), the attention-check period in seconds for every course that has checks on,
@@ -540,18 +611,84 @@ SECURE_HSTS_SECONDS = 0 if DEBUG else env_int("DJANGO_HSTS_SECONDS", 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG and env_bool("DJANGO_HSTS_PRELOAD", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 X_FRAME_OPTIONS = "DENY"  # views that must be framed (SCORM launch) opt in one by one
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD or DEBUG else ["security.W021"]
+
+# --- Content-Security-Policy (django-csp; config/csp.py, docs/security.md) ---------------------
+# The platform's pages: scripts and styles from this site, or inline with the response's nonce
+# (<script nonce="{{ request.csp_nonce }}">); no inline event handlers, no style attributes.
+_CSP_MEDIA = media_origins(
+    media_url=MEDIA_URL,
+    bucket=AWS_STORAGE_BUCKET_NAME,
+    endpoint_url=env_str("AWS_S3_ENDPOINT_URL"),
+    custom_domain=env_str("AWS_S3_CUSTOM_DOMAIN"),
+    region=env_str("AWS_S3_REGION_NAME"),
+    protocol=env_str("AWS_S3_URL_PROTOCOL", "https:"),
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:", *_CSP_MEDIA],
+        "media-src": [SELF, "blob:", *_CSP_MEDIA],
+        # The service worker's own fetches (sw.js is served with this policy) include media.
+        "connect-src": [SELF, *_CSP_MEDIA],  # + this host's ws:/wss: (config.csp.AreaCSPMiddleware)
+        # The SCORM player's sandboxed frame, and a document lesson's PDF (media).
+        "frame-src": [SELF, *scorm_frame_sources(SCORM_CONTENT_ORIGIN), *_CSP_MEDIA],
+        "font-src": [SELF, "data:"],
+        "worker-src": [SELF],
+        "manifest-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],  # no form posts elsewhere (WeChat's login is a link, then redirects)
+        "frame-ancestors": [NONE],  # as X_FRAME_OPTIONS; the SCORM package files have their own
+    },
+}
+# Areas whose templates are not ours: directives replaced by path prefix (config.csp).
+CSP_AREA_POLICIES = {
+    "/admin/": relaxed_for_admin(media=_CSP_MEDIA),
+    "/api/docs/": api_docs(),
+}
+
+# --- Logs, metrics, readiness (docs/operations.md) -------------------------------------------
+# json: one JSON object a line (for a log collector); text: for a terminal.
+LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, got {LOG_FORMAT!r}")
+# One line per request on the "access" logger (method, path, status, time, user id, request id).
+ACCESS_LOG = env_bool("ACCESS_LOG", True)
+# /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`; without a token it is off (404).
+METRICS_TOKEN = env_secret("METRICS_TOKEN") or ""
+# Time each readiness check may take (/readyz, the zbjn_ready gauge), and how long the oldest
+# ready task may wait before the task queue counts as degraded (no worker, or too few).
+READINESS_TIMEOUT_SECONDS = env_float("READINESS_TIMEOUT_SECONDS", 2.0)
+READINESS_TASK_MAX_WAIT_SECONDS = env_int("READINESS_TASK_MAX_WAIT_SECONDS", 600)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    # A page refused to a role (PermissionDenied) is one line, without its traceback.
-    "filters": {"expected_403": {"()": "portal.log_filters.ExpectedPermissionDenied"}},
+    "formatters": {
+        "json": {
+            "()": "config.log_format.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",  # ISO 8601, UTC
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}
+    },
+    "filters": {
+        "request_id": {"()": "common.request_id.RequestIdFilter"},
+        # A page refused to a role (PermissionDenied) is one line, without its traceback.
+        "expected_403": {"()": "portal.log_filters.ExpectedPermissionDenied"},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
+        "access": {"level": "INFO" if ACCESS_LOG else "WARNING"},
         "django.request": {"filters": ["expected_403"]},
         "django.db.backends": {"level": "INFO"},
         # Wagtail logs every page action and django-tasks every task run at INFO: too chatty.

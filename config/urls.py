@@ -12,7 +12,8 @@ import common.urls  # noqa: F401  (registers the "id" path converter before any 
 from api.exceptions import json_bad_request, json_forbidden, json_not_found, json_server_error
 from archive import api as archive_api
 from config import pwa
-from config.health import healthz
+from config.health import healthz, readyz
+from config.metrics import metrics_view
 from courses import views as course_views
 from learners import reset_views
 from learners import views as learner_views
@@ -24,6 +25,8 @@ admin.site.login_form = GuardedAdminLoginForm
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),  # Bearer METRICS_TOKEN; 404 without one
     # The archive's public signing keys (archive/signing.py), for anyone checking a head or a credential.
     path(".well-known/jwks.json", archive_api.jwks, name="jwks"),
     path("manifest.webmanifest", pwa.web_manifest, name="web-manifest"),
@@ -63,6 +66,7 @@ urlpatterns = [
     path("orders/", include("orders.urls")),
     path("reports/", include("reports.urls")),
     path("integrity/", include("integrity.urls")),
+    path("ops/", include("ops.urls")),
     # /home/ (each role's home), /overview/, /enterprise/employees/, /audit/
     path("", include("portal.urls")),
     path("search/", course_views.search, name="search"),

@@ -15,7 +15,7 @@ refusal into their own answer (429 or a form message; ``refusal_of``).
   few accounts by failing on purpose.
 - **Cache down** (Redis unreachable): the counts cannot be read or written, so the guard fails
   closed: logins are refused with "login is unavailable" (503 from the API), never let through
-  uncounted, and never a 500. ``/healthz`` reports the outage (503) at the same time.
+  uncounted, and never a 500. ``/readyz`` reports the outage (503) at the same time.
 
 **Username, phone or ID number.** A learner logs in with any of the three (``resolve_account``):
 the username first (exactly, as Django's backend), else the phone of exactly one learner, else an
@@ -40,6 +40,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
+from common.rate_limit import client_address
 from learners.models import Learner
 from vocabulary.identity import normalize_id_number
 
@@ -61,20 +62,6 @@ class LoginLocked(LoginRefused):
 
 class LoginUnavailable(LoginRefused):
     message = _("登录服务暂时不可用，请稍后再试。")
-
-
-def client_address(request) -> str:
-    """The client's address: REMOTE_ADDR, or behind ``TRUSTED_PROXY_COUNT`` proxies the address
-    they saw (a client can write X-Forwarded-For itself, so only the proxies' part is trusted)."""
-    if request is None:
-        return ""
-    meta = getattr(request, "META", {})
-    hops = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
-    if hops:
-        forwarded = [part.strip() for part in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
-        if len(forwarded) >= hops:
-            return forwarded[-hops]
-    return meta.get("REMOTE_ADDR", "") or ""
 
 
 def _key(kind: str, value: str) -> str:

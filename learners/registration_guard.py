@@ -11,11 +11,9 @@ registration form is what an attacker would wait for.
 
 import logging
 
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
-from rest_framework.throttling import SimpleRateThrottle
 
-from learners.login_guard import client_address
+from common.rate_limit import RateLimit, RateLimitUnavailable, client_address
 
 logger = logging.getLogger(__name__)
 
@@ -30,34 +28,20 @@ class RegistrationUnavailable(RegistrationRefused):
     message = _("注册服务暂时不可用，请稍后再试。")
 
 
-class _AddressThrottle(SimpleRateThrottle):
-    setting = ""
-
-    def get_rate(self):
-        return getattr(settings, self.setting)
-
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": client_address(request) or "unknown"}
-
-    def wait_seconds(self) -> int:
-        return int(self.wait() or self.duration)
-
-
-class RegisterThrottle(_AddressThrottle):
+class RegisterThrottle(RateLimit):
     scope = "register"
     setting = "REGISTER_RATE"
 
 
-class IdProbeThrottle(_AddressThrottle):
+class IdProbeThrottle(RateLimit):
     scope = "register-id-probe"
     setting = "REGISTER_ID_PROBE_RATE"
 
 
-def _allowed(throttle: _AddressThrottle, request) -> bool:
+def _allowed(throttle: RateLimit, request) -> bool:
     try:
-        return throttle.allow_request(request, None)
-    except Exception as error:  # the cache backend's connection errors
-        logger.error("Registration guard: the cache is unavailable (%s)", type(error).__name__)
+        return throttle.hit(request, fail_open=False)
+    except RateLimitUnavailable as error:
         raise RegistrationUnavailable() from error
 
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
+from common.background import enqueue_now
 from common.text import enumeration
 from courses.models import CoursePage
 from learners.models import Enrollment, Learner, RevealLog, VerificationStatus
@@ -149,7 +150,7 @@ def identity_check_after_commit(learner: Learner) -> None:
         # of their own, which both this module and learners.verification import.
         from learners.verification import identity_check_task
 
-        identity_check_task.enqueue(learner_id)
+        enqueue_now(identity_check_task, learner_id)
 
     transaction.on_commit(enqueue, robust=True)
 

@@ -27,8 +27,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_noop
-from django_tasks import task
 
+from common.background import background_task
 from learners.models import Learner, VerificationStatus
 from learners.services import learner_verification_record
 from vocabulary.identity import validate_id_number
@@ -157,10 +157,13 @@ def identity_check(learner: Learner) -> VerificationResult:
     return result
 
 
-@task()
+@background_task()
 def identity_check_task(learner_id: int) -> str:
     """Run the real-name check of a learner (queued after registration and activation); return
-    the outcome stored."""
+    the outcome stored.
+
+    Idempotent: a verified learner is left alone, and another check of a pending one records one
+    more outcome (the provider is asked again; nothing is duplicated that a learner sees)."""
     learner = Learner.objects.filter(pk=learner_id).first()
     if learner is None:
         return "gone"

@@ -13,6 +13,7 @@ from api.shapes import DetailSerializer
 from courses.models import CoursePage, Lesson
 from learners.models import Learner
 from progress import serializers as ps
+from progress.metrics import batch_events_count
 from progress.selectors import (
     course_progress_data,
     learner_keys,
@@ -81,6 +82,7 @@ class ProgressEventsView(APIView):
             ip=request.META.get("REMOTE_ADDR"), user_agent=request.META.get("HTTP_USER_AGENT", "")
         )
         outcome = events_record(learner=learner, raw_events=events, origin=origin)
+        batch_events_count(events, outcome.results)
         return Response(
             {
                 "results": outcome.results,

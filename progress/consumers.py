@@ -4,6 +4,7 @@ learner's group on connect and forwards what the progress service pushes."""
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from progress.metrics import WEBSOCKETS_OPEN
 from progress.notify import learner_group
 from progress.store import learner_id_for_user
 
@@ -24,8 +25,13 @@ class ProgressConsumer(AsyncJsonWebsocketConsumer):
         self.group = learner_group(learner_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        WEBSOCKETS_OPEN.inc()
+        self.counted = True
 
     async def disconnect(self, code):
+        if getattr(self, "counted", False):
+            WEBSOCKETS_OPEN.dec()
+            self.counted = False
         if getattr(self, "group", None):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 

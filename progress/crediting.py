@@ -124,7 +124,7 @@ class Batch(CompletionMoments):
         lesson_ids = {event.lesson for event in events}
         reads = [
             *store.learner_lock(learner.pk),
-            store.accepted_event_ids([event.id for event in events]),
+            store.accepted_event_ids([event.id for event in events], *self._duplicates_between(events)),
             lesson_facts(learner.pk, lesson_ids),
         ]
         if not events:
@@ -165,6 +165,15 @@ class Batch(CompletionMoments):
             )
             for lapse in lapses:
                 self.lapses.setdefault(lapse.session, []).append(lapse)
+
+    def _duplicates_between(self, events: list[Event]) -> tuple[dt.datetime, dt.datetime]:
+        """When an earlier acceptance of these ids can have been received (PostgreSQL reads only
+        those months' partitions): client times are accepted from the offline window before
+        receipt to the clock-ahead allowance after, so an event credited now (or resent with its
+        old time) was received from then on; none after now, give or take the servers' clocks."""
+        ahead = dt.timedelta(seconds=self.cfg["CLOCK_AHEAD_SECONDS"])
+        since = self.now - dt.timedelta(seconds=self.cfg["OFFLINE_WINDOW_SECONDS"]) - ahead
+        return min([since, *(event.at - ahead for event in events)]), self.now + ahead
 
     def _load_grants(self, tokens) -> None:
         missing = set(tokens) - set(self.grants)

@@ -74,6 +74,9 @@ class _Pusher:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._queue: asyncio.Queue | None = None
         self._pid: int | None = None
+        # Pushes dropped since the layer started failing: an outage of Redis is logged once when
+        # it starts and once when pushes work again, not once per heartbeat (thousands a second).
+        self._dropped = 0
 
     def _start(self) -> None:
         loop = asyncio.new_event_loop()
@@ -93,7 +96,17 @@ class _Pusher:
             try:
                 await asyncio.wait_for(_group_send(layer, group, messages), self.SEND_TIMEOUT_SECONDS)
             except Exception:  # best effort, see the module docstring
-                logger.exception("could not push progress to learner %s", learner_id)
+                self._dropped += 1
+                if self._dropped == 1:
+                    logger.exception(
+                        "live pushes failing (channel layer unreachable?): progress of learner %s "
+                        "not pushed; further failures are counted, not logged, until a push succeeds",
+                        learner_id,
+                    )
+            else:
+                if self._dropped:
+                    logger.warning("live pushes work again; %d pushes were dropped", self._dropped)
+                    self._dropped = 0
 
     def submit(self, layer, group: str, messages: list[dict], learner_id: int) -> None:
         with self._lock:

@@ -59,14 +59,27 @@ def learner_lock(learner_id: int) -> list[Statement]:
     return [Statement(f"SELECT 1 FROM {learners} WHERE id = %s FOR UPDATE", [learner_id])]  # noqa: S608
 
 
-def accepted_event_ids(event_ids: Sequence[uuid.UUID]) -> Statement:
-    """Which of these client event ids were already applied (accepted): a set."""
+def accepted_event_ids(event_ids: Sequence[uuid.UUID], received_since=None, received_until=None) -> Statement:
+    """Which of these client event ids were already applied (accepted): a set.
+
+    ``received_since``/``received_until``: only acceptances received in between are looked at.
+    On PostgreSQL the log is partitioned by month of ``received_at`` (docs/progress.md, "The log
+    at scale"), and the bounds, sent as literals, let the planner read only the one or two
+    partitions that can hold an earlier acceptance (``crediting.Batch._duplicates_since`` says
+    why that is enough), not the months made ahead."""
     events = table(ProgressEvent)
     params = [events.value("event_id", event_id) for event_id in event_ids] or [None]
+    where = f"status = %s AND event_id IN ({placeholders(params)})"
+    values = [ProgressEvent.Status.ACCEPTED, *params]
+    if received_since is not None:
+        where += " AND received_at >= %s"
+        values.append(events.value("received_at", received_since))
+    if received_until is not None:
+        where += " AND received_at <= %s"
+        values.append(events.value("received_at", received_until))
     return Statement(
-        f"SELECT event_id FROM {events.sql_name} "  # noqa: S608
-        f"WHERE status = %s AND event_id IN ({placeholders(params)})",
-        [ProgressEvent.Status.ACCEPTED, *params],
+        f"SELECT event_id FROM {events.sql_name} WHERE {where}",  # noqa: S608
+        values,
         lambda rows: {value if isinstance(value, uuid.UUID) else uuid.UUID(value) for (value,) in rows},
     )
 

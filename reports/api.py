@@ -31,6 +31,7 @@ from rest_framework.views import APIView
 from api.shapes import DetailSerializer
 from audit.models import AuditAction
 from audit.services import audit_record
+from common.replica import reading_from_replica
 from reports import selectors
 from reports.export import XLSX_CONTENT_TYPE, report_filename, training_report_xlsx
 from reports.serializers import TrainingReportSerializer, report_data
@@ -118,7 +119,8 @@ class TrainingReportView(APIView):
     def get(self, request, *args, **kwargs):
         period = report_period(request.query_params)
         districts = selectors.report_districts(request.user)
-        report = selectors.training_report(period, districts)
+        with reading_from_replica():
+            report = selectors.training_report(period, districts)
         wants_xlsx = isinstance(request.accepted_renderer, XlsxRenderer)
         audit_record(
             request,

@@ -31,6 +31,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.models import AuditAction
 from audit.services import audit_record
+from common.replica import reading_from_replica
 from institutions.roles import Role, roles_of
 from reports import selectors, services
 from reports.export import (
@@ -235,12 +236,15 @@ def training(request):
         return _invalid_page(request, scope, str(invalid))
     districts = [filters.district] if filters.district else scope
     period = filters.period
-    report = selectors.training_report(period, districts)
-    previous = selectors.training_report(period.previous(), districts)
-    rows = _district_rows(report, previous)
-    skilled_goal, high_goal = selectors.skill_goals_targets()
-    goals = _goal_rows(period.year, districts)
-    progress = _progress_rows(period.year, districts)
+    with reading_from_replica():
+        report = selectors.training_report(period, districts)
+        previous = selectors.training_report(period.previous(), districts)
+        rows = _district_rows(report, previous)
+        skilled_goal, high_goal = selectors.skill_goals_targets()
+        goals = _goal_rows(period.year, districts)
+        progress = _progress_rows(period.year, districts)
+        cut_rows = selectors.report_cut(period, districts, filters.cut)
+        chart = _chart_data(rows, report, previous, period.year, districts)
     audit_record(request, action=AuditAction.VIEW, subject=REPORT_SUBJECT, detail=filters.detail)
     context = {
         "filters": filters,
@@ -252,14 +256,14 @@ def training(request):
         "totals_percent": _percent(report.totals.task_ratio),
         "cuts": [(key, label, filters.query(cut=key)) for key, label in _cut_labels()],
         "cut_label": dict(_cut_labels())[filters.cut],
-        "cut_rows": selectors.report_cut(period, districts, filters.cut),
+        "cut_rows": cut_rows,
         "goals": goals,
         "goals_demo": any(goal["row"].is_demo for goal in goals),
         "skilled_goal": _percent(skilled_goal),
         "high_goal": _percent(high_goal),
         "progress": progress,
         "progress_demo": any(line["row"].is_demo for line in progress),
-        "chart": _chart_data(rows, report, previous, period.year, districts),
+        "chart": chart,
         "years": _year_choices(),
         "districts": [(value, _district_label(value)) for value in scope] if len(scope) > 1 else [],
         "scope_district": scope[0] if len(scope) == 1 else "",
@@ -281,7 +285,8 @@ def export(request):
     except FilterInvalid as invalid:
         return _invalid_page(request, scope, str(invalid))
     districts = [filters.district] if filters.district else scope
-    report = selectors.training_report(filters.period, districts)
+    with reading_from_replica():
+        report = selectors.training_report(filters.period, districts)
     audit_record(
         request,
         action=AuditAction.EXPORT,

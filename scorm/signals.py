@@ -1,7 +1,6 @@
 """Import the SCORM packages of a course when it is published (handlers only hand off)."""
 
-from django.db import transaction
-
+from common.background import enqueue
 from scorm.tasks import package_import_task
 
 
@@ -10,4 +9,4 @@ def course_published(sender, instance, **kwargs):
     publication is committed (re-importing an unchanged zip is a no-op)."""
     lesson_ids = list(instance.lessons.filter(kind="scorm").exclude(media="").values_list("pk", flat=True))
     for lesson_id in lesson_ids:
-        transaction.on_commit(lambda lesson_id=lesson_id: package_import_task.enqueue(lesson_id))
+        enqueue(package_import_task, lesson_id)

@@ -3,17 +3,22 @@
 import logging
 
 from django.core.exceptions import ValidationError
-from django_tasks import task
 
+from common.background import background_task
 from courses.models import Lesson, LessonKind
 from scorm.services import package_import
 
 logger = logging.getLogger(__name__)
 
 
-@task()
+@background_task()
 def package_import_task(lesson_id: int) -> str:
-    """Import the lesson's package if it is still a SCORM lesson with a zip; return the outcome."""
+    """Import the lesson's package if it is still a SCORM lesson with a zip; return the outcome.
+
+    Idempotent: ``package_import`` keys the unpacked files by the zip's content hash, so a second
+    run of the same zip finds them and changes nothing; a run cut short leaves files that the
+    next run overwrites before the lesson points at them. A storage failure (``OSError``) raises,
+    so the attempt is retried and, at the last, shows on /ops/tasks/."""
     lesson = Lesson.objects.filter(pk=lesson_id, kind=LessonKind.SCORM).exclude(media="").first()
     if lesson is None:
         return "skipped"
@@ -25,5 +30,5 @@ def package_import_task(lesson_id: int) -> str:
         return "refused"
     except OSError:
         logger.exception("SCORM package of lesson %s could not be read or written", lesson_id)
-        return "failed"
+        raise
     return package.storage_prefix

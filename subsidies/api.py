@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import ErrorDetail, NotFound, PermissionDenied, Throttled, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -30,7 +30,7 @@ from common.text import ascii_int
 from institutions import roles
 from institutions import selectors as institution_selectors
 from institutions.permissions import IsClassReader, IsLearner
-from subsidies import permissions, selectors, services
+from subsidies import claim_limits, permissions, selectors, services
 from subsidies import serializers as s
 from subsidies.models import ClaimStatus
 from subsidies.rules import ClaimRefused
@@ -42,7 +42,20 @@ def _conflict(code: str, detail: str) -> Response:
     return Response({"detail": detail, "code": code}, status=status.HTTP_409_CONFLICT)
 
 
-class MyClaimsView(generics.ListCreateAPIView):
+class _ClaimRateLimited:
+    """Claims made (POST) count against ``subsidies.claim_limits``: past it a 429 with the wait
+    in ``Retry-After`` and in ``detail``."""
+
+    throttle_classes = claim_limits.THROTTLES
+
+    def throttled(self, request, wait):
+        wait = max(1, int(wait or 1))
+        refusal = Throttled(wait)  # DRF's handler adds Retry-After
+        refusal.detail = ErrorDetail(claim_limits.refusal_message(wait), code=refusal.default_code)
+        raise refusal
+
+
+class MyClaimsView(_ClaimRateLimited, generics.ListCreateAPIView):
     """The learner's subsidy claims, newest first; POST claims one completed, certified training."""
 
     permission_classes = [IsAuthenticated, IsLearner]
@@ -59,7 +72,7 @@ class MyClaimsView(generics.ListCreateAPIView):
 
     @extend_schema(
         request=s.ClaimCreateSerializer,
-        responses={201: s.MyClaimSerializer, 409: s.RefusalSerializer, **ERRORS},
+        responses={201: s.MyClaimSerializer, 409: s.RefusalSerializer, 429: DetailSerializer, **ERRORS},
     )
     def post(self, request, *args, **kwargs):
         body = s.ClaimCreateSerializer(data=request.data)
@@ -77,13 +90,13 @@ class MyClaimsView(generics.ListCreateAPIView):
         return Response(s.MyClaimSerializer(claim).data, status=status.HTTP_201_CREATED)
 
 
-class ClassBulkClaimView(APIView):
+class ClassBulkClaimView(_ClaimRateLimited, APIView):
     """Claim for every member of the class who completed its course (the class's institution's
     staff); each member's outcome: claimed, or the rule that refused it."""
 
     permission_classes = [IsAuthenticated, IsClassReader]
 
-    @extend_schema(request=None, responses={200: s.BulkResultSerializer, **ERRORS})
+    @extend_schema(request=None, responses={200: s.BulkResultSerializer, 429: DetailSerializer, **ERRORS})
     def post(self, request, class_id: int):
         training_class = institution_selectors.visible_class(request.user, class_id)
         if training_class is None:

@@ -29,7 +29,7 @@ from audit.services import audit_record
 from common.text import ascii_int
 from institutions import roles
 from institutions import selectors as institution_selectors
-from subsidies import insurance, permissions, selectors, services
+from subsidies import claim_limits, insurance, permissions, selectors, services
 from subsidies.export import XLSX_CONTENT_TYPE, approved_claims_xlsx
 from subsidies.forms import ClaimForm, DecisionForm, InsuranceRosterForm, PaymentForm
 from subsidies.models import ClaimStatus, InsuranceImport
@@ -49,11 +49,15 @@ def _learner(request):
 @login_required
 @require_GET
 def mine(request):
-    learner = _learner(request)
+    return _mine_page(request, _learner(request))
+
+
+def _mine_page(request, learner, status: int = 200):
     return render(
         request,
         "subsidies/mine.html",
         {"learner": learner, "rows": selectors.learner_entry_rows(learner)},
+        status=status,
     )
 
 
@@ -61,6 +65,11 @@ def mine(request):
 @require_POST
 def claim_create(request):
     learner = _learner(request)
+    if (wait := claim_limits.claim_wait(request)) is not None:
+        messages.error(request, claim_limits.refusal_message(wait))
+        response = _mine_page(request, learner, status=429)
+        response["Retry-After"] = str(wait)
+        return response
     form = ClaimForm(request.POST)
     if not form.is_valid():
         raise Http404(_("您的培训档案中没有这条记录。"))
@@ -98,8 +107,10 @@ def _class_for_claims(request, class_id: int):
 @require_http_methods(["GET", "POST"])
 def class_claims(request, class_id: int):
     training_class = _class_for_claims(request, class_id)
-    outcomes = None
-    if request.method == "POST":
+    outcomes, wait = None, None
+    if request.method == "POST" and (wait := claim_limits.claim_wait(request)) is not None:
+        messages.error(request, claim_limits.refusal_message(wait))
+    elif request.method == "POST":
         outcomes = services.claims_bulk_submit_for_class(training_class=training_class, user=request.user)
         claimed = sum(1 for outcome in outcomes if outcome.claim is not None)
         messages.success(
@@ -107,7 +118,7 @@ def class_claims(request, class_id: int):
             _("批量申领完成：新提交 %(claimed)s 人，未提交 %(refused)s 人（原因见下表）。")
             % {"claimed": claimed, "refused": len(outcomes) - claimed},
         )
-    return render(
+    response = render(
         request,
         "subsidies/class_claims.html",
         {
@@ -115,7 +126,11 @@ def class_claims(request, class_id: int):
             "members": selectors.class_claim_rows(training_class),
             "outcomes": outcomes,
         },
+        status=200 if wait is None else 429,
     )
+    if wait is not None:
+        response["Retry-After"] = str(wait)
+    return response
 
 
 # ---------------------------------------------------------------- review

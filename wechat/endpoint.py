@@ -8,6 +8,19 @@
 
 Without ``WECHAT_APP_ID`` the endpoint does not exist (404). Refusals are logged in one line each,
 never with a traceback.
+
+Rate limits (docs/security.md, "Rate limits"): all followers' messages come from WeChat's few
+servers, so the source address is never limited for signed traffic. What is limited:
+
+- messages per follower (``WECHAT_RATE``, per openid, counted once the signature is checked, so
+  nobody without the token can use up a follower's count): past it the message is answered
+  ``success`` without a reply, which WeChat takes as delivered (no retry, nothing shown);
+- refused calls per source address (``WECHAT_REFUSED_RATE``: a wrong signature, a bad body):
+  past it that address gets a quick 429 before any checking. WeChat's servers sign every call,
+  so they never get there (unless the token was changed on one side only: the 429 ends with the
+  window once both agree).
+
+With the cache down the limits let everything through (logged): WeChat's traffic comes first.
 """
 
 import logging
@@ -19,16 +32,35 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from wechatpy.replies import TextReply
 
+from common.rate_limit import RateLimit, client_address
 from wechat import client, delivery, inbound, replies
 from wechat.inbound import Refused
 
 logger = logging.getLogger(__name__)
 
 
+class FollowerRate(RateLimit):
+    scope = "wechat-openid"
+    setting = "WECHAT_RATE"
+
+
+class RefusedCallRate(RateLimit):
+    scope = "wechat-refused"
+    setting = "WECHAT_REFUSED_RATE"
+
+
 @csrf_exempt
 def message_endpoint(request):
     if not client.enabled():
         raise Http404
+    refused_calls = RefusedCallRate()
+    if refused_calls.over(request):
+        logger.warning(
+            "WeChat endpoint: %s is refused for repeated bad calls", client_address(request) or "?"
+        )
+        response = _plain(_("请求过于频繁，请稍后再试。"), status=429)
+        response["Retry-After"] = str(refused_calls.wait_seconds())
+        return response
     try:
         if request.method == "GET":
             return _handshake(request)
@@ -42,6 +74,7 @@ def message_endpoint(request):
             refused.status,
             refused.reason,
         )
+        refused_calls.hit(request, fail_open=True)
         return _plain(_refusal_text(refused.status), status=refused.status)
     return HttpResponseNotAllowed(["GET", "POST"])
 
@@ -81,6 +114,9 @@ def _receive(request) -> HttpResponse:
     else:
         fields = outer  # plain mode (or compatible mode read in plain)
     message = inbound.message_from(fields)
+    if not FollowerRate(message.openid).hit(request, fail_open=True):
+        logger.warning("WeChat endpoint: a follower sends too many messages; answered without a reply")
+        return _plain(delivery.SUCCESS)
     # The language of the account, not of WeChat's servers (which send no Accept-Language).
     with translation.override(settings.LANGUAGE_CODE):
         body = delivery.answer_once(message.dedupe_key, lambda: _reply_xml(message))

@@ -39,6 +39,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from wechatpy.exceptions import WeChatException
 
+from common.rate_limit import RateLimit
 from wechat.client import enabled, oauth_client, wechat_client
 from wechat.credentials import CredentialUnavailable
 from wechat.services import BindingRefused, binding_create, binding_learner, binding_remove
@@ -187,6 +188,14 @@ def _state_take(request, given: str) -> dict | None:
     return entry if entry.get("expires", 0) >= time.time() else None
 
 
+class LoginCallbackRate(RateLimit):
+    """OAuth callbacks per client address (``WECHAT_LOGIN_RATE``): each may cost a call to WeChat,
+    whose daily quota is the official account's. Lets everything through with the cache down."""
+
+    scope = "wechat-login"
+    setting = "WECHAT_LOGIN_RATE"
+
+
 def _exchange(request, code: str, state: str) -> str:
     """The openid WeChat gives for ``code``."""
     client = oauth_client(request.build_absolute_uri(reverse("wechat:oauth-callback")), state)
@@ -201,6 +210,18 @@ def _exchange(request, code: str, state: str) -> str:
 @never_cache
 @require_GET
 def oauth_callback(request):
+    rate = LoginCallbackRate()
+    if not rate.hit(request, fail_open=True):
+        minutes = max(1, -(-rate.wait_seconds() // 60))
+        response = _problem(
+            request,
+            429,
+            _("登录过于频繁"),
+            _("从这个网络发起的微信登录过于频繁，请%(minutes)s分钟后再从公众号菜单进入，或使用账号密码登录。")
+            % {"minutes": minutes},
+        )
+        response["Retry-After"] = str(rate.wait_seconds())
+        return response
     given = request.GET.get("state", "")
     if not given:
         return _problem(

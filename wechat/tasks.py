@@ -28,9 +28,9 @@ import logging
 import requests
 from django.db.models import F, Q
 from django.utils import timezone
-from django_tasks import task
 from wechatpy.exceptions import WeChatException
 
+from common.background import background_task, enqueue_now
 from wechat.credentials import CredentialUnavailable
 from wechat.models import Notification, WechatBinding
 
@@ -58,8 +58,12 @@ def backoff_seconds(attempts: int) -> int:
     return min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS)
 
 
-@task()
+@background_task(max_attempts=1)
 def notification_send_task(notification_id: int) -> str:
+    """One attempt per task: the notice's own retry policy (above) is kept on its row.
+
+    Idempotent: the send claims the row first and sends only a pending, due notice, so a second
+    run (a duplicate task, a run after a lost worker) finds it sent or claimed and does nothing."""
     return notification_send(notification_id)
 
 
@@ -72,7 +76,7 @@ def notification_enqueue(notification_id: int, run_after: dt.datetime | None = N
         if not send.get_backend().supports_defer:
             return None
         send = send.using(run_after=run_after)
-    return send.enqueue(notification_id)
+    return enqueue_now(send, notification_id)
 
 
 def notifications_due(now: dt.datetime | None = None):

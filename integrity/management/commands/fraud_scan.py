@@ -6,7 +6,9 @@ from cron (docs/integrity.md has the line)::
     17 * * * *  cd /srv/zibo && .venv/bin/python manage.py fraud_scan
 
 A re-run refreshes the signals of a day and never duplicates them, so overlapping runs and a
-catch-up over many days (``--days 30``) are safe. Prints one line of counts per day.
+catch-up over many days (``--days 30``) are safe. Prints one line of counts per day. With
+``--enqueue`` it hands each day to the task worker instead (``integrity.tasks.fraud_scan``:
+retried on failure, a failure visible on /ops/tasks/) and prints the days queued.
 """
 
 import datetime as dt
@@ -14,8 +16,10 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from common.background import enqueue
 from integrity.detectors import CHINA
 from integrity.scan import scan_day
+from integrity.tasks import fraud_scan
 
 
 def iso_day(text: str) -> dt.date:
@@ -35,6 +39,11 @@ class Command(BaseCommand):
             type=int,
             help="How many days to scan, ending with --day (default: 1 with --day, else 2: yesterday and today).",
         )
+        parser.add_argument(
+            "--enqueue",
+            action="store_true",
+            help="Queue the scans for the task worker instead of running them.",
+        )
 
     def handle(self, *args, day=None, days=None, **options):
         last = iso_day(day) if day else timezone.now().astimezone(CHINA).date()
@@ -42,7 +51,12 @@ class Command(BaseCommand):
         if not 1 <= count <= 366:
             raise CommandError("--days must be between 1 and 366.")
         for back in range(count - 1, -1, -1):
-            result = scan_day(last - dt.timedelta(days=back))
+            scanned = last - dt.timedelta(days=back)
+            if options["enqueue"]:
+                enqueue(fraud_scan, scanned.isoformat())
+                self.stdout.write(f"{scanned.isoformat()}: queued")
+                continue
+            result = scan_day(scanned)
             figures = ", ".join(f"{kind} {number}" for kind, number in result.signals.items())
             self.stdout.write(
                 f"{result.day.isoformat()}: {figures}; cases opened {result.cases_opened} ({result.seconds:.2f} s)"
