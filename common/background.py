@@ -160,24 +160,17 @@ def recover_stale(*, older_than: int | None = None, now: dt.datetime | None = No
         stale = DBTaskResult.objects.running().filter(started_at__lt=cutoff)
         for row in stale.select_for_update(skip_locked=True):
             attempts = len(row.worker_ids)
+            row.exception_class_path = f"{WorkerLost.__module__}.{WorkerLost.__qualname__}"
+            row.traceback = (
+                f"WorkerLost: the worker died during attempt {attempts} (started {row.started_at})"
+            )
             if attempts >= _attempts_allowed_of_row(row):
-                row.status = TaskResultStatus.FAILED
-                row.finished_at = now
-                row.exception_class_path = f"{WorkerLost.__module__}.{WorkerLost.__qualname__}"
-                row.traceback = (
-                    f"WorkerLost: the worker died during attempt {attempts} (started {row.started_at})"
-                )
-                row.save(update_fields=["status", "finished_at", "exception_class_path", "traceback"])
+                row.status, row.finished_at, when = TaskResultStatus.FAILED, now, "finished_at"
                 counts["failed"] += 1
             else:
-                row.status = TaskResultStatus.READY
-                row.run_after = now
-                row.exception_class_path = f"{WorkerLost.__module__}.{WorkerLost.__qualname__}"
-                row.traceback = (
-                    f"WorkerLost: the worker died during attempt {attempts} (started {row.started_at})"
-                )
-                row.save(update_fields=["status", "run_after", "exception_class_path", "traceback"])
+                row.status, row.run_after, when = TaskResultStatus.READY, now, "run_after"
                 counts["ready"] += 1
+            row.save(update_fields=["status", when, "exception_class_path", "traceback"])
             logger.warning("Task %s (%s) lost its worker: %s", row.pk, row.task_path, row.status)
     return counts
 

@@ -65,7 +65,7 @@ def accepted_event_ids(event_ids: Sequence[uuid.UUID], received_since=None, rece
     ``received_since``/``received_until``: only acceptances received in between are looked at.
     On PostgreSQL the log is partitioned by month of ``received_at`` (docs/progress.md, "The log
     at scale"), and the bounds, sent as literals, let the planner read only the one or two
-    partitions that can hold an earlier acceptance (``crediting.Batch._duplicates_since`` says
+    partitions that can hold an earlier acceptance (``crediting.Batch._duplicates_between`` says
     why that is enough), not the months made ahead."""
     events = table(ProgressEvent)
     params = [events.value("event_id", event_id) for event_id in event_ids] or [None]

@@ -4,6 +4,7 @@ steps, each recorded). Who is who comes from ``institutions.roles``."""
 
 from django.contrib import admin
 
+from common.admin import ReadOnlyModelAdmin
 from institutions import roles
 from subsidies.models import ClaimEvent, SubsidyClaim, SubsidyStandard
 
@@ -53,7 +54,7 @@ class ClaimEventInline(admin.TabularInline):
 
 
 @admin.register(SubsidyClaim)
-class SubsidyClaimAdmin(admin.ModelAdmin):
+class SubsidyClaimAdmin(ReadOnlyModelAdmin):
     list_display = ["pk", "occupation_code", "level", "completion_year", "amount", "status", "submitted_at"]
     list_filter = ["status", "completion_year", "level"]
     date_hierarchy = "submitted_at"
@@ -68,12 +69,3 @@ class SubsidyClaimAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return _reads(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

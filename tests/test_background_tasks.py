@@ -37,7 +37,7 @@ def runs(path) -> list[str]:
     return path.read_text().split() if path.exists() else []
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_task_that_fails_twice_is_retried_with_back_off_and_then_succeeds(database_backend, tmp_path):
     log = tmp_path / "runs"
     enqueue(background_tasks.fail_then_succeed, str(log), 2)
@@ -66,7 +66,7 @@ def test_a_task_that_fails_twice_is_retried_with_back_off_and_then_succeeds(data
     assert len(row.worker_ids) == 3 and runs(log) == ["run", "run", "run"]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_last_failure_stays_failed_with_its_error(database_backend, settings, tmp_path):
     settings.TASK_MAX_ATTEMPTS = 2
     log = tmp_path / "runs"
@@ -83,7 +83,7 @@ def test_the_last_failure_stays_failed_with_its_error(database_backend, settings
     assert runs(log) == ["run", "run"]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_worker_logs_under_the_request_id_that_queued_the_task(database_backend, tmp_path):
     log = tmp_path / "ids"
     token = request_id.bind("req-from-nginx-0001")
