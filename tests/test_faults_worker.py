@@ -19,7 +19,11 @@ from django_tasks_db.models import DBTaskResult
 from common.background import enqueue
 from tests import background_tasks
 
-pytestmark = [pytest.mark.postgres, pytest.mark.faults, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.faults,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 ROOT = Path(django_settings.BASE_DIR)
 DATABASE_BACKEND = "django_tasks_db.DatabaseBackend"
 
