@@ -71,7 +71,7 @@ def test_a_bound_follower_studies_from_the_official_account_with_channel_wechat(
     page.click(f"a[href$='lessons/{lesson.pk}/']")
     # (The browser keeps the "#wechat_redirect" of the stand-in's URL through the redirects.)
     page.wait_for_url(re.compile(rf"{re.escape(course.url)}lessons/{lesson.pk}/(#.*)?$"))
-    page.wait_for_function("document.getElementById('player').readyState >= 1")
+    assert eventually(lambda: page.evaluate("document.getElementById('player').readyState") >= 1)
     logins = [(status, url) for status, url in seen if "/accounts/login/" in url]
     assert logins and all(status == 302 for status, _url in logins), logins  # never the form
     assert any("/connect/oauth2/authorize" in url for _status, url in seen)
@@ -118,7 +118,9 @@ def test_a_course_page_in_wechat_configures_sharing_with_a_valid_signature(brows
     page = browser(PHONE)
     page.add_init_script(FAKE_WX)
     page.goto(f"{live_server.url}{course.url}?from=singlemessage#lessons")
-    page.wait_for_function("window.wxCalls.length >= 3")
+    # Polled from here (page.evaluate, through DevTools): Playwright's wait_for_function compiles
+    # its string in the page, which the pages' Content-Security-Policy (no 'unsafe-eval') refuses.
+    assert eventually(lambda: page.evaluate("window.wxCalls.length") >= 3)
     calls = dict(page.evaluate("window.wxCalls"))
     config = calls["config"]
     assert config["appId"] == wechat.appid
