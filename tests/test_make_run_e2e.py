@@ -28,7 +28,13 @@ DEMO_COURSE = "化工总控工安全生产基础"
 START_UP_SECONDS = 180  # make run installs if needed, migrates and seeds before it serves
 PLAY_SECONDS = 50
 # Set by CI for the rest of the suite; make run is the embedded default without them.
-SERVICE_VARIABLES = ("DATABASE_URL", "REDIS_URL", "AWS_STORAGE_BUCKET_NAME", "DJANGO_DEBUG")
+SERVICE_VARIABLES = (
+    "DATABASE_URL",
+    "DATABASE_REPLICA_URL",
+    "REDIS_URL",
+    "AWS_STORAGE_BUCKET_NAME",
+    "DJANGO_DEBUG",
+)
 
 
 def free_port() -> int:

@@ -63,6 +63,7 @@ CONFORMANCE_CHECKS = "status_code_conformance,content_type_conformance"
 # The embedded default: no PostgreSQL, Redis, bucket or verification service.
 SERVICE_VARIABLES = (
     "DATABASE_URL",
+    "DATABASE_REPLICA_URL",
     "REDIS_URL",
     "AWS_STORAGE_BUCKET_NAME",
     "IDENTITY_VERIFICATION_URL",
