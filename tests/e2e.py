@@ -40,3 +40,21 @@ def media_through_the_app(monkeypatch) -> None:
     from django.test.testcases import _MediaFilesHandler
 
     monkeypatch.setattr(_MediaFilesHandler, "_should_handle", lambda self, path: False)
+
+
+def wait_until(page, expression: str, arg=None, timeout: float = 15000):
+    """Playwright's ``wait_for_function``, polled from the test: the expression (or function
+    text) is evaluated through DevTools (``page.evaluate``) until it is truthy. Playwright's own
+    in-page polling compiles the string with eval, which the pages' Content-Security-Policy (no
+    'unsafe-eval') refuses whenever the condition is not already true at the first check.
+    ``page`` may be a page or a frame; ``timeout`` is in milliseconds, as Playwright's."""
+    import time
+
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        value = page.evaluate(expression, arg)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"still false after {timeout / 1000:.0f} s: {expression}")
+        time.sleep(0.1)

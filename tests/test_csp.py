@@ -16,7 +16,7 @@ from django.views.defaults import server_error
 
 from config.csp import AreaCSPMiddleware, media_origins, scorm_frame_sources
 from reports.demo import seed_reports_demo
-from tests.e2e import CHROMIUM, WECHAT_UA
+from tests.e2e import CHROMIUM, WECHAT_UA, wait_until
 from tests.factories import UserFactory, enroll, make_course
 from tests.institutions_factories import browser as browser_as
 from tests.institutions_factories import make_world
@@ -290,7 +290,7 @@ def violations_opening(page, url: str, ready: str) -> list[str]:
     messages = []
     page.on("console", lambda message: messages.append(message.text))
     page.goto(url)
-    page.wait_for_function(ready)
+    wait_until(page, ready)
     page.wait_for_timeout(500)
     return [text for text in messages if "Content Security Policy" in text]
 

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from progress.models import LessonProgress, ProgressEvent
-from tests.e2e import ARTIFACTS, CHROMIUM, DESKTOP, PHONE, media_through_the_app
+from tests.e2e import ARTIFACTS, CHROMIUM, DESKTOP, PHONE, media_through_the_app, wait_until
 from tests.factories import make_course, valid_id_number
 
 pytestmark = [
@@ -78,7 +78,7 @@ def register_and_enrol(page, live_server, course, username: str, n: int) -> None
 
 def open_lesson(page, live_server, course, lesson) -> None:
     page.goto(f"{live_server.url}{course.url}lessons/{lesson.pk}/")
-    page.wait_for_function("document.getElementById('player').readyState >= 1")
+    wait_until(page, "document.getElementById('player').readyState >= 1")
 
 
 def play(page) -> None:
@@ -128,8 +128,8 @@ def test_a_desktop_learner_studies_offline_resumes_elsewhere_and_is_taken_over(b
     other.fill("#id_username", "wangxl-desktop")
     other.fill("#id_password", "pass-word-123")
     other.click("form.form button[type=submit]")
-    other.wait_for_function(
-        "document.getElementById('player') && document.getElementById('player').readyState >= 1"
+    wait_until(
+        other, "document.getElementById('player') && document.getElementById('player').readyState >= 1"
     )
     given = float(other.locator("#lesson").get_attribute("data-position"))
     assert abs(given - paused_at) <= 1, (given, paused_at)

@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from tests.e2e import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, ROOT
+from tests.e2e import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, ROOT, wait_until
 
 pytestmark = [
     pytest.mark.browser,
@@ -143,9 +143,7 @@ def log_in(page, base: str, next_url: str) -> None:
     page.fill("#id_password", "demo12345")
     page.click("form.form button[type=submit]")
     page.wait_for_url(f"**{next_url}")
-    page.wait_for_function(
-        "document.getElementById('player') && document.getElementById('player').readyState >= 1"
-    )
+    wait_until(page, "document.getElementById('player') && document.getElementById('player').readyState >= 1")
 
 
 def position(page) -> float:
@@ -175,7 +173,8 @@ def test_make_run_resumes_a_lesson_on_a_phone_at_the_servers_second(make_run):
             log_in(desktop, base, lesson["url"])
             assert float(desktop.locator("#lesson").get_attribute("data-position")) == 0
             desktop.evaluate("document.getElementById('player').play()")
-            desktop.wait_for_function(
+            wait_until(
+                desktop,
                 f"document.getElementById('player').currentTime >= {PLAY_SECONDS}",
                 timeout=(PLAY_SECONDS + 40) * 1000,
             )

@@ -10,7 +10,7 @@ from django.test import Client
 
 from reports.demo import seed_reports_demo
 from tests.conftest import client_for
-from tests.e2e import ARTIFACTS, CHROMIUM, PHONE
+from tests.e2e import ARTIFACTS, CHROMIUM, PHONE, wait_until
 from tests.factories import enroll, make_course
 from tests.institutions_factories import make_world
 from tests.progress_helpers import Player, send
@@ -53,9 +53,7 @@ def test_the_bureau_reads_the_report_and_its_charts_on_a_390px_phone(browser, li
         "request", lambda request: scripts.append(request.url) if request.resource_type == "script" else None
     )
     page.goto(f"{live_server.url}/reports/")
-    page.wait_for_function(
-        "window.reportCharts && window.reportCharts.districts && window.reportCharts.quarters"
-    )
+    wait_until(page, "window.reportCharts && window.reportCharts.districts && window.reportCharts.quarters")
 
     # Chart.js made its charts on the page's canvases, with the page's figures.
     assert page.evaluate("typeof window.Chart") == "function"

@@ -23,6 +23,7 @@ from progress.models import LessonProgress
 from scorm.demo import package_zip
 from scorm.models import ScormAttempt
 from scorm.services import package_import
+from tests.e2e import wait_until
 from tests.factories import LearnerFactory, enroll
 from tests.scorm_factories import GOLF_12, GOLF_2004, minimal_package, scorm_course
 
@@ -146,7 +147,7 @@ def test_the_golf_scorm_12_sample_finds_the_api_saves_on_leaving_and_resumes(
     page.on("dialog", lambda dialog: dialog.accept())  # Golf asks "resume where you left off?"
 
     log_in_and_launch(page, live_server, learner, lesson)
-    page.wait_for_function("window.scormRuntime && window.scormRuntime.initialized === true")
+    wait_until(page, "window.scormRuntime && window.scormRuntime.initialized === true")
     golf = page.frame_locator("#scorm-frame")
     golf.frame_locator("#contentFrame").locator("body").wait_for()
     golf.locator("#butNext").click()
@@ -168,7 +169,7 @@ def test_the_golf_scorm_12_sample_finds_the_api_saves_on_leaving_and_resumes(
     assert "total_time" in attempt.cmi["core"]  # sent only with the final (LMSFinish) commit
 
     log_in_and_launch(page, live_server, learner, lesson)  # already signed in: straight back
-    page.wait_for_function("window.scormRuntime.initialized === true")
+    wait_until(page, "window.scormRuntime.initialized === true")
     assert sco_frame(page).evaluate("window.API.LMSGetValue('cmi.core.entry')") == "resume"
     assert sco_frame(page).evaluate("window.API.LMSGetValue('cmi.core.lesson_location')") == "2"
 
@@ -184,7 +185,7 @@ def test_the_golf_scorm_12_quiz_records_its_score_through_the_shell_on_a_separat
     learner = enrolled_learner_in(course)
 
     log_in_and_launch(page, live_server, learner, lesson)
-    page.wait_for_function("window.scormRuntime && window.scormRuntime.initialized === true")
+    wait_until(page, "window.scormRuntime && window.scormRuntime.initialized === true")
     assert page.get_attribute("#scorm-frame", "src").startswith(separate_origin + "/scorm/content/")
     golf = page.frame_locator("#scorm-frame")
     golf.frame_locator("#contentFrame").locator("body").wait_for()
@@ -218,7 +219,7 @@ def test_the_golf_scorm_2004_sample_finds_api_1484_11(chromium_page, live_server
 
     log_in_and_launch(page, live_server, learner, lesson)
 
-    page.wait_for_function("window.scormRuntime && window.scormRuntime.initialized === true")
+    wait_until(page, "window.scormRuntime && window.scormRuntime.initialized === true")
     assert sco_frame(page).evaluate("window.API_1484_11.GetValue('cmi.completion_status')") == "incomplete"
     assert sco_frame(page).evaluate("window.API_1484_11.GetValue('cmi.learner_name')") == learner.real_name
     ARTIFACTS.mkdir(exist_ok=True)
@@ -260,7 +261,7 @@ def test_the_demo_scorm_12_package_resumes_where_the_learner_left_and_passes(
     learner = enrolled_learner_in(course)
 
     log_in_and_launch(page, live_server, learner, lesson)
-    page.wait_for_function("window.scormRuntime && window.scormRuntime.initialized === true")
+    wait_until(page, "window.scormRuntime && window.scormRuntime.initialized === true")
     sco = page.frame_locator("#scorm-frame")
     sco.locator("#where").filter(has_text="第 1 / 5 页").wait_for()
     sco.frame_locator("#page").locator("h2").filter(has_text="跌倒为什么危险").wait_for()
@@ -286,7 +287,7 @@ def test_the_demo_scorm_12_package_resumes_where_the_learner_left_and_passes(
     assert attempt.cmi["suspend_data"] == '{"visited":[1,2,3]}'
 
     log_in_and_launch(page, live_server, learner, lesson)  # already signed in: straight back
-    page.wait_for_function("window.scormRuntime.initialized === true")
+    wait_until(page, "window.scormRuntime.initialized === true")
     assert sco_frame(page).evaluate("window.API.LMSGetValue('cmi.core.entry')") == "resume"
     sco.locator("#where").filter(has_text="第 3 / 5 页").wait_for()
     sco.locator("#next").click()
@@ -316,7 +317,7 @@ def test_the_demo_scorm_2004_package_reports_a_failed_then_a_passed_self_check(
     learner = enrolled_learner_in(course)
 
     log_in_and_launch(page, live_server, learner, lesson)
-    page.wait_for_function("window.scormRuntime && window.scormRuntime.initialized === true")
+    wait_until(page, "window.scormRuntime && window.scormRuntime.initialized === true")
     sco = page.frame_locator("#scorm-frame")
     sco.frame_locator("#page").locator("h2").filter(has_text="进食前的准备").wait_for()
     assert sco_frame(page).evaluate("window.API_1484_11.GetValue('cmi.completion_status')") == "incomplete"

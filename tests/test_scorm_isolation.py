@@ -25,6 +25,7 @@ from django.test import Client
 from scorm.models import ScormAttempt
 from scorm.services import package_import
 from scorm.views import TOKEN_SALT, content_token, html_with_runtime
+from tests.e2e import wait_until
 from tests.factories import enroll
 from tests.scorm_factories import MANIFEST_12, make_zip, minimal_package, scorm_course
 from tests.test_scorm_browser import (  # noqa: F401  (the browser fixtures, shared)
@@ -405,7 +406,7 @@ def test_a_hostile_package_gets_nothing_of_the_learners_session(
     log_in_and_launch(page, live_server, learner, hostile)
     frame = page.frame_locator("#scorm-frame")
     frame.locator("#out").filter(has_text="done").wait_for()
-    page.wait_for_function("window.__hostile && window.__hostile.length > 0")
+    wait_until(page, "window.__hostile && window.__hostile.length > 0")
     report = page.evaluate("window.__hostile[0]")
     page.wait_for_timeout(300)
 
