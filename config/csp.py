@@ -13,7 +13,7 @@ The helpers below compute origins from the settings' values; ``config.settings``
 
 from urllib.parse import urlsplit
 
-from csp.constants import SELF, UNSAFE_INLINE
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.core.exceptions import DisallowedHost
 
@@ -68,6 +68,32 @@ def scorm_frame_sources(content_origin: str) -> list[str]:
     if "*" in labels[1:]:  # a wildcard must be the leftmost label: allow the parent domain's hosts
         labels = ["*", *labels[labels.index("*", 1) + 1 :]]
     return [f"{scheme}://{'.'.join(labels)}"]
+
+
+def platform_policy(*, media: list[str], scorm_content_origin: str) -> dict:
+    """The platform's own pages (settings CONTENT_SECURITY_POLICY): scripts and styles from this
+    site, or inline with the response's nonce; ``media`` the S3/media origins, the SCORM content
+    origin for the player's frame."""
+    return {
+        "DIRECTIVES": {
+            "default-src": [SELF],
+            "script-src": [SELF, NONCE],
+            "style-src": [SELF, NONCE],
+            "img-src": [SELF, "data:", *media],
+            "media-src": [SELF, "blob:", *media],
+            # The service worker's own fetches (sw.js is served with this policy) include media.
+            "connect-src": [SELF, *media],  # + this host's ws:/wss: (config.csp.AreaCSPMiddleware)
+            # The SCORM player's sandboxed frame, and a document lesson's PDF (media).
+            "frame-src": [SELF, *scorm_frame_sources(scorm_content_origin), *media],
+            "font-src": [SELF, "data:"],
+            "worker-src": [SELF],
+            "manifest-src": [SELF],
+            "object-src": [NONE],
+            "base-uri": [SELF],
+            "form-action": [SELF],  # no form posts elsewhere (WeChat's login is a link, then redirects)
+            "frame-ancestors": [NONE],  # as X_FRAME_OPTIONS; the SCORM package files have their own
+        },
+    }
 
 
 def relaxed_for_admin(*, media: list[str]) -> dict:

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import dj_database_url
 from botocore.config import Config as BotoConfig
-from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from config.csp import api_docs, media_origins, relaxed_for_admin, scorm_frame_sources
+from config.csp import api_docs, media_origins, platform_policy, relaxed_for_admin
 from config.env import env_bool, env_float, env_int, env_list, env_secret, env_str
 from config.keys import signing_key_problems, weak_key_problems
+from config.log_format import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -626,26 +626,7 @@ _CSP_MEDIA = media_origins(
     region=env_str("AWS_S3_REGION_NAME"),
     protocol=env_str("AWS_S3_URL_PROTOCOL", "https:"),
 )
-CONTENT_SECURITY_POLICY = {
-    "DIRECTIVES": {
-        "default-src": [SELF],
-        "script-src": [SELF, NONCE],
-        "style-src": [SELF, NONCE],
-        "img-src": [SELF, "data:", *_CSP_MEDIA],
-        "media-src": [SELF, "blob:", *_CSP_MEDIA],
-        # The service worker's own fetches (sw.js is served with this policy) include media.
-        "connect-src": [SELF, *_CSP_MEDIA],  # + this host's ws:/wss: (config.csp.AreaCSPMiddleware)
-        # The SCORM player's sandboxed frame, and a document lesson's PDF (media).
-        "frame-src": [SELF, *scorm_frame_sources(SCORM_CONTENT_ORIGIN), *_CSP_MEDIA],
-        "font-src": [SELF, "data:"],
-        "worker-src": [SELF],
-        "manifest-src": [SELF],
-        "object-src": [NONE],
-        "base-uri": [SELF],
-        "form-action": [SELF],  # no form posts elsewhere (WeChat's login is a link, then redirects)
-        "frame-ancestors": [NONE],  # as X_FRAME_OPTIONS; the SCORM package files have their own
-    },
-}
+CONTENT_SECURITY_POLICY = platform_policy(media=_CSP_MEDIA, scorm_content_origin=SCORM_CONTENT_ORIGIN)
 # Areas whose templates are not ours: directives replaced by path prefix (config.csp).
 CSP_AREA_POLICIES = {
     "/admin/": relaxed_for_admin(media=_CSP_MEDIA),
@@ -666,33 +647,4 @@ METRICS_TOKEN = env_secret("METRICS_TOKEN") or ""
 READINESS_TIMEOUT_SECONDS = env_float("READINESS_TIMEOUT_SECONDS", 2.0)
 READINESS_TASK_MAX_WAIT_SECONDS = env_int("READINESS_TASK_MAX_WAIT_SECONDS", 600)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "json": {
-            "()": "config.log_format.JsonFormatter",
-            "fmt": "%(levelname)s %(name)s %(request_id)s %(message)s",
-            "rename_fields": {"levelname": "level", "name": "logger"},
-            "timestamp": "time",  # ISO 8601, UTC
-        },
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
-    },
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}
-    },
-    "filters": {
-        "request_id": {"()": "common.request_id.RequestIdFilter"},
-        # A page refused to a role (PermissionDenied) is one line, without its traceback.
-        "expected_403": {"()": "portal.log_filters.ExpectedPermissionDenied"},
-    },
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "access": {"level": "INFO" if ACCESS_LOG else "WARNING"},
-        "django.request": {"filters": ["expected_403"]},
-        "django.db.backends": {"level": "INFO"},
-        # Wagtail logs every page action and django-tasks every task run at INFO: too chatty.
-        "wagtail": {"level": "WARNING"},
-        "django_tasks": {"level": "WARNING"},
-    },
-}
+LOGGING = logging_config(log_format=LOG_FORMAT, access_log=ACCESS_LOG, level=env_str("LOG_LEVEL", "INFO"))
